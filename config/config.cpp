@@ -1,0 +1,269 @@
+#include "config/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <cctype>
+#include <variant>
+
+#include <toml++/toml.h>
+
+#include "domain/log.hpp"
+
+namespace tunemantra::config {
+namespace {
+
+using string_ref = std::function<std::string&(config&)>;
+using int_ref = std::function<int&(config&)>;
+using int64_ref = std::function<std::int64_t&(config&)>;
+using bool_ref = std::function<bool&(config&)>;
+using list_ref = std::function<std::vector<std::string>&(config&)>;
+
+/// Extra rule for a string value; returns an error text or nothing.
+using string_check = std::function<std::optional<std::string>(const std::string&)>;
+
+struct spec {
+  std::string key;
+  std::variant<string_ref, int_ref, int64_ref, bool_ref, list_ref> target;
+  std::int64_t min = 0;
+  std::int64_t max = 0;
+  string_check check = {};
+};
+
+std::optional<std::string> check_url(const std::string& v) {
+  if (v.starts_with("sqlite://") && v.size() > 9)
+    return std::nullopt;
+  if (v.starts_with("postgresql://") || v.starts_with("postgres://"))
+    return std::nullopt;
+  return "must start with sqlite:// (and name a file) or postgresql://";
+}
+
+std::optional<std::string> check_level(const std::string& v) {
+  log::level ignored;
+  if (log::parse_level(v, ignored))
+    return std::nullopt;
+  return "must be one of debug, info, warn, error";
+}
+
+std::optional<std::string> check_not_empty(const std::string& v) {
+  if (v.empty())
+    return "must not be empty";
+  return std::nullopt;
+}
+
+const std::vector<spec>& specs() {
+  static const std::vector<spec> table = {
+    {"http.host", string_ref{[](config& c) -> std::string& { return c.http.host; }}, 0, 0, check_not_empty},
+    {"http.port", int_ref{[](config& c) -> int& { return c.http.port; }}, 0, 65535},
+    {"http.threads", int_ref{[](config& c) -> int& { return c.http.threads; }}, 1, 1024},
+    {"http.keep_alive_max_count", int_ref{[](config& c) -> int& { return c.http.keep_alive_max_count; }}, 1,
+     1'000'000},
+    {"http.read_timeout_ms", int_ref{[](config& c) -> int& { return c.http.read_timeout_ms; }}, 100, 600'000},
+    {"http.max_body_bytes", int64_ref{[](config& c) -> std::int64_t& { return c.http.max_body_bytes; }}, 1024,
+     std::int64_t{1} << 40},
+    {"http.cookie_secure", bool_ref{[](config& c) -> bool& { return c.http.cookie_secure; }}},
+    {"http.cors_origins", list_ref{[](config& c) -> std::vector<std::string>& { return c.http.cors_origins; }}},
+    {"database.url", string_ref{[](config& c) -> std::string& { return c.database.url; }}, 0, 0, check_url},
+    {"database.pool_size", int_ref{[](config& c) -> int& { return c.database.pool_size; }}, 1, 256},
+    {"database.lease_timeout_ms", int_ref{[](config& c) -> int& { return c.database.lease_timeout_ms; }}, 1,
+     600'000},
+    {"database.busy_timeout_ms", int_ref{[](config& c) -> int& { return c.database.busy_timeout_ms; }}, 0,
+     600'000},
+    {"database.connect_timeout_s", int_ref{[](config& c) -> int& { return c.database.connect_timeout_s; }}, 1,
+     600},
+    {"database.worker_threads", int_ref{[](config& c) -> int& { return c.database.worker_threads; }}, 1, 256},
+    {"log.level", string_ref{[](config& c) -> std::string& { return c.log.level; }}, 0, 0, check_level},
+    {"daemon.shutdown_grace_ms", int_ref{[](config& c) -> int& { return c.daemon.shutdown_grace_ms; }}, 100,
+     600'000},
+  };
+  return table;
+}
+
+const spec* find_spec(const std::string& key) {
+  for (const auto& s : specs())
+    if (s.key == key)
+      return &s;
+  return nullptr;
+}
+
+/// Where a value came from, for error lines: `file.toml:12` or `environment TUNEMANTRA_HTTP_PORT`.
+struct origin {
+  std::string where;
+};
+
+[[noreturn]] void fail(const std::string& key, const std::string& value, const std::string& why,
+                       const origin& from) {
+  throw config_error("config error: " + key + " = " + value + ": " + why + " (" + from.where + ")");
+}
+
+/// A value read either from TOML or from an environment string.
+using raw_value = std::variant<std::string, std::int64_t, bool, std::vector<std::string>>;
+
+std::string show(const raw_value& v) {
+  struct {
+    std::string operator()(const std::string& s) const { return "\"" + s + "\""; }
+    std::string operator()(std::int64_t i) const { return std::to_string(i); }
+    std::string operator()(bool b) const { return b ? "true" : "false"; }
+    std::string operator()(const std::vector<std::string>& l) const {
+      std::string out = "[";
+      for (std::size_t i = 0; i < l.size(); ++i)
+        out += (i ? ", \"" : "\"") + l[i] + "\"";
+      return out + "]";
+    }
+  } visitor;
+  return std::visit(visitor, v);
+}
+
+void assign(config& cfg, const spec& s, const raw_value& v, const origin& from) {
+  auto wrong_type = [&](const char* expected) { fail(s.key, show(v), std::string("expected ") + expected, from); };
+  auto ranged = [&]() -> std::int64_t {
+    const auto* i = std::get_if<std::int64_t>(&v);
+    if (!i)
+      wrong_type("an integer");
+    if (*i < s.min || *i > s.max)
+      fail(s.key, show(v), "must be between " + std::to_string(s.min) + " and " + std::to_string(s.max), from);
+    return *i;
+  };
+  if (const auto* r = std::get_if<string_ref>(&s.target)) {
+    const auto* str = std::get_if<std::string>(&v);
+    if (!str)
+      wrong_type("a string");
+    if (s.check)
+      if (auto why = s.check(*str))
+        fail(s.key, show(v), *why, from);
+    (*r)(cfg) = *str;
+  } else if (const auto* r = std::get_if<int_ref>(&s.target)) {
+    (*r)(cfg) = static_cast<int>(ranged());
+  } else if (const auto* r = std::get_if<int64_ref>(&s.target)) {
+    (*r)(cfg) = ranged();
+  } else if (const auto* r = std::get_if<bool_ref>(&s.target)) {
+    const auto* b = std::get_if<bool>(&v);
+    if (!b)
+      wrong_type("true or false");
+    (*r)(cfg) = *b;
+  } else if (const auto* r = std::get_if<list_ref>(&s.target)) {
+    const auto* l = std::get_if<std::vector<std::string>>(&v);
+    if (!l)
+      wrong_type("an array of strings");
+    (*r)(cfg) = *l;
+  }
+}
+
+std::string toml_where(const std::string& path, const toml::source_region& src) {
+  return path + ":" + std::to_string(src.begin.line);
+}
+
+raw_value from_toml(const std::string& key, const toml::node& node, const origin& from) {
+  if (auto s = node.value_exact<std::string>())
+    return *s;
+  if (auto i = node.value_exact<std::int64_t>())
+    return *i;
+  if (auto b = node.value_exact<bool>())
+    return *b;
+  if (const auto* arr = node.as_array()) {
+    std::vector<std::string> out;
+    for (const auto& item : *arr) {
+      auto s = item.value_exact<std::string>();
+      if (!s)
+        fail(key, "[...]", "expected an array of strings", from);
+      out.push_back(*s);
+    }
+    return out;
+  }
+  fail(key, "(" + std::string(toml::impl::node_type_friendly_names[static_cast<int>(node.type())]) + ")",
+       "unsupported value type", from);
+}
+
+void apply_file(config& cfg, const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw config_error("config error: cannot parse: " + std::string(e.description()) + " ("
+                       + toml_where(path, e.source()) + ")");
+  }
+  for (const auto& [section, node] : root) {
+    const origin at{toml_where(path, node.source())};
+    const auto* table = node.as_table();
+    if (!table) {
+      fail(std::string(section.str()), "(value)", "unknown key (expected a [section])", at);
+    }
+    for (const auto& [name, value] : *table) {
+      const std::string key = std::string(section.str()) + "." + std::string(name.str());
+      const origin value_at{toml_where(path, value.source())};
+      const spec* s = find_spec(key);
+      if (!s)
+        fail(key, "(value)", "unknown key", value_at);
+      assign(cfg, *s, from_toml(key, value, value_at), value_at);
+    }
+  }
+}
+
+raw_value from_env(const spec& s, const std::string& text, const origin& from) {
+  if (std::holds_alternative<string_ref>(s.target))
+    return text;
+  if (std::holds_alternative<bool_ref>(s.target)) {
+    if (text == "true" || text == "1")
+      return true;
+    if (text == "false" || text == "0")
+      return false;
+    fail(s.key, "\"" + text + "\"", "expected true or false", from);
+  }
+  if (std::holds_alternative<list_ref>(s.target)) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size() && !text.empty()) {
+      auto comma = text.find(',', start);
+      if (comma == std::string::npos)
+        comma = text.size();
+      if (comma > start)
+        out.push_back(text.substr(start, comma - start));
+      start = comma + 1;
+    }
+    return out;
+  }
+  std::int64_t value = 0;
+  auto res = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (res.ec != std::errc{} || res.ptr != text.data() + text.size())
+    fail(s.key, "\"" + text + "\"", "expected an integer", from);
+  return value;
+}
+
+} // namespace
+
+env_lookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(name.c_str()))
+      return std::string(v);
+    return std::nullopt;
+  };
+}
+
+std::string env_name(const std::string& key) {
+  std::string out = "TUNEMANTRA_";
+  for (char c : key)
+    out += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::vector<std::string> known_keys() {
+  std::vector<std::string> out;
+  for (const auto& s : specs())
+    out.push_back(s.key);
+  return out;
+}
+
+config load(const std::optional<std::string>& path, const env_lookup& env) {
+  config cfg;
+  if (path)
+    apply_file(cfg, *path);
+  for (const auto& s : specs()) {
+    const auto name = env_name(s.key);
+    if (auto text = env(name)) {
+      const origin from{"environment " + name};
+      assign(cfg, s, from_env(s, *text, from), from);
+    }
+  }
+  return cfg;
+}
+
+} // namespace tunemantra::config

@@ -1,0 +1,70 @@
+#pragma once
+// Daemon configuration: TOML file -> plain validated structs -> the rest of the program.
+// Nothing outside config/ sees a toml::table (house style item 6).
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config/defaults.hpp"
+
+namespace tunemantra::config {
+
+struct http_config {
+  std::string host{defaults::http_host};
+  int port = defaults::http_port;
+  int threads = defaults::http_threads;
+  int keep_alive_max_count = defaults::http_keep_alive_max_count;
+  int read_timeout_ms = defaults::http_read_timeout_ms;
+  std::int64_t max_body_bytes = defaults::http_max_body_bytes;
+  bool cookie_secure = defaults::http_cookie_secure;
+  std::vector<std::string> cors_origins; ///< exact origins allowed by CORS; empty: none
+};
+
+struct database_config {
+  std::string url{defaults::database_url};
+  int pool_size = defaults::database_pool_size;
+  int lease_timeout_ms = defaults::database_lease_timeout_ms;
+  int busy_timeout_ms = defaults::database_busy_timeout_ms;
+  int connect_timeout_s = defaults::database_connect_timeout_s;
+  int worker_threads = defaults::database_worker_threads;
+};
+
+struct log_config {
+  std::string level{defaults::log_level};
+};
+
+struct daemon_config {
+  int shutdown_grace_ms = defaults::daemon_shutdown_grace_ms;
+};
+
+struct config {
+  http_config http;
+  database_config database;
+  log_config log;
+  daemon_config daemon;
+};
+
+/// A bad file or value. `what()` is one line naming the key, the value and where it came from.
+class config_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Looks up an environment variable; the default reads the process environment.
+using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
+env_lookup process_environment();
+
+/// Defaults, then the TOML file (if given), then `TUNEMANTRA_<SECTION>_<KEY>` variables.
+/// Throws config_error on a syntax error, an unknown key, a wrong type or a value out of range.
+config load(const std::optional<std::string>& path, const env_lookup& env = process_environment());
+
+/// Every accepted key (`http.port`, ...), in file order; used by docs and tests.
+std::vector<std::string> known_keys();
+/// The environment variable that overrides `key` (`http.port` -> `TUNEMANTRA_HTTP_PORT`).
+std::string env_name(const std::string& key);
+
+} // namespace tunemantra::config

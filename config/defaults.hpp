@@ -1,0 +1,33 @@
+#pragma once
+// Every default of tunemantrad in one place. config/tunemantra.toml documents the same values;
+// tests/config/config_test.cpp checks that the two agree.
+
+#include <cstdint>
+#include <string_view>
+
+namespace tunemantra::defaults {
+
+// [http]
+inline constexpr std::string_view http_host = "127.0.0.1";
+inline constexpr int http_port = 8080;
+inline constexpr int http_threads = 64;              ///< cpp-httplib pool; each keep-alive connection holds one
+inline constexpr int http_keep_alive_max_count = 10000;
+inline constexpr int http_read_timeout_ms = 10000;
+inline constexpr std::int64_t http_max_body_bytes = 1 << 20; ///< 1 MiB for JSON routes
+inline constexpr bool http_cookie_secure = false;
+
+// [database]
+inline constexpr std::string_view database_url = "sqlite://var/tunemantra.db";
+inline constexpr int database_pool_size = 8;
+inline constexpr int database_lease_timeout_ms = 2000; ///< waiting longer for a connection answers 503
+inline constexpr int database_busy_timeout_ms = 5000;  ///< SQLite busy_timeout
+inline constexpr int database_connect_timeout_s = 5;   ///< PostgreSQL connect_timeout
+inline constexpr int database_worker_threads = 4;      ///< blocking store work off the actor threads
+
+// [log]
+inline constexpr std::string_view log_level = "info";
+
+// [daemon]
+inline constexpr int daemon_shutdown_grace_ms = 10000;
+
+} // namespace tunemantra::defaults

@@ -1,0 +1,52 @@
+#include "http/envelope.hpp"
+
+#include <array>
+#include <utility>
+
+#include <httplib.h>
+
+namespace tunemantra::http {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, int>, 15> codes{{
+  {"VALIDATION_ERROR", 400},
+  {"MALFORMED_JSON", 400},
+  {"AUTH_REQUIRED", 401},
+  {"INVALID_CREDENTIALS", 401},
+  {"INVALID_API_KEY", 401},
+  {"INSUFFICIENT_SCOPE", 403},
+  {"FORBIDDEN", 403},
+  {"NOT_FOUND", 404},
+  {"CONFLICT", 409},
+  {"INVALID_STATE", 409},
+  {"PAYLOAD_TOO_LARGE", 413},
+  {"UNSUPPORTED_MEDIA_TYPE", 415},
+  {"RATE_LIMIT_EXCEEDED", 429},
+  {"INTERNAL_ERROR", 500},
+  {"UNAVAILABLE", 503},
+}};
+
+} // namespace
+
+int status_for(std::string_view code) {
+  for (const auto& [name, status] : codes)
+    if (name == code)
+      return status;
+  return 500;
+}
+
+void send_data(httplib::Response& res, int status, json data, json meta) {
+  res.status = status;
+  json body = {{"data", std::move(data)}, {"meta", std::move(meta)}, {"error", nullptr}};
+  res.set_content(body.dump(), "application/json");
+}
+
+void send_error(httplib::Response& res, std::string_view code, std::string_view message, json details) {
+  res.status = status_for(code);
+  json body = {{"data", nullptr},
+               {"meta", json::object()},
+               {"error", {{"message", message}, {"code", code}, {"details", std::move(details)}}}};
+  res.set_content(body.dump(), "application/json");
+}
+
+} // namespace tunemantra::http

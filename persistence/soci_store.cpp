@@ -1,0 +1,373 @@
+// The SOCI implementation of persistence::store for SQLite and PostgreSQL. The two differ only in
+// how a write transaction starts (SQLite: BEGIN IMMEDIATE behind one writer lock) and in DDL,
+// which lives in the per-backend migrations.
+
+#include <mutex>
+
+#include <soci/soci.h>
+
+#include "domain/time.hpp"
+#include "persistence/connection_pool.hpp"
+#include "persistence/errors.hpp"
+#include "persistence/migrations.hpp"
+#include "persistence/store.hpp"
+
+namespace tunemantra::persistence {
+namespace {
+
+using domain::job;
+using domain::job_event;
+using domain::job_status;
+
+constexpr const char* job_columns =
+  "id, account_id, kind, status, payload, result, error, progress_total, progress_done, progress_failed, "
+  "priority, attempts, lease_owner, lease_expires_at, lease_epoch, row_version, created_at, updated_at, "
+  "scheduled_at, started_at, finished_at";
+
+/// The variables a job row is read into (SOCI 4.0 has no std::optional: indicators mark NULLs).
+struct job_row {
+  long long id = 0, account_id = 0, total = 0, done = 0, failed = 0, lease_expires = 0, epoch = 0,
+            version = 0, created = 0, updated = 0, scheduled = 0, started = 0, finished = 0;
+  int priority = 0, attempts = 0;
+  std::string kind, status, payload, result, error, owner;
+  soci::indicator account_ind = soci::i_null, scheduled_ind = soci::i_null, started_ind = soci::i_null,
+                  finished_ind = soci::i_null;
+
+  void bind(soci::details::prepare_temp_type& t) {
+    t, soci::into(id), soci::into(account_id, account_ind), soci::into(kind), soci::into(status),
+      soci::into(payload), soci::into(result), soci::into(error), soci::into(total), soci::into(done),
+      soci::into(failed), soci::into(priority), soci::into(attempts), soci::into(owner),
+      soci::into(lease_expires), soci::into(epoch), soci::into(version), soci::into(created),
+      soci::into(updated), soci::into(scheduled, scheduled_ind), soci::into(started, started_ind),
+      soci::into(finished, finished_ind);
+  }
+
+  job to_job() const {
+    job j;
+    j.id = id;
+    if (account_ind == soci::i_ok)
+      j.account_id = account_id;
+    j.kind = kind;
+    j.status = domain::parse_job_status(status).value_or(job_status::failed);
+    j.payload = payload;
+    j.result = result;
+    j.error = error;
+    j.progress = {total, done, failed};
+    j.priority = priority;
+    j.attempts = attempts;
+    j.lease_owner = owner;
+    j.lease_expires_at = lease_expires;
+    j.lease_epoch = epoch;
+    j.row_version = version;
+    j.created_at = created;
+    j.updated_at = updated;
+    if (scheduled_ind == soci::i_ok)
+      j.scheduled_at = scheduled;
+    if (started_ind == soci::i_ok)
+      j.started_at = started;
+    if (finished_ind == soci::i_ok)
+      j.finished_at = finished;
+    return j;
+  }
+};
+
+struct event_row {
+  long long id = 0, job_id = 0, at = 0;
+  std::string type, message, data;
+
+  void bind(soci::details::prepare_temp_type& t) {
+    t, soci::into(id), soci::into(job_id), soci::into(at), soci::into(type), soci::into(message), soci::into(data);
+  }
+  job_event to_event() const { return {id, job_id, at, type, message, data}; }
+};
+
+std::optional<job> select_job(soci::session& s, long long id, const char* suffix = "") {
+  job_row row;
+  auto temp = (s.prepare << std::string("SELECT ") + job_columns + " FROM jobs WHERE id = :id" + suffix);
+  row.bind(temp);
+  temp, soci::use(id);
+  soci::statement st(temp);
+  st.execute(false);
+  if (!st.fetch())
+    return std::nullopt;
+  return row.to_job();
+}
+
+job_event insert_event(soci::session& s, long long job_id, const std::string& type, const std::string& message,
+                       const std::string& data) {
+  event_row row;
+  row.job_id = job_id;
+  row.at = domain::now_millis();
+  row.type = type;
+  row.message = message;
+  row.data = data;
+  s << "INSERT INTO job_events (job_id, at, type, message, data) VALUES (:j, :a, :t, :m, :d) RETURNING id",
+    soci::use(row.job_id), soci::use(row.at), soci::use(row.type), soci::use(row.message), soci::use(row.data),
+    soci::into(row.id);
+  return row.to_event();
+}
+
+/// WHERE clause and its bound values for a job filter; values live here while the statement runs.
+struct job_where {
+  std::string sql = " WHERE 1=1";
+  long long account = 0, from = 0, to = 0;
+  std::string kind, status;
+
+  explicit job_where(const domain::job_filter& f) {
+    if (f.account_id) {
+      sql += " AND account_id = :account";
+      account = *f.account_id;
+    }
+    if (f.kind) {
+      sql += " AND kind = :kind";
+      kind = *f.kind;
+    }
+    if (f.status) {
+      sql += " AND status = :status";
+      status = std::string(domain::to_string(*f.status));
+    }
+    if (f.created_from) {
+      sql += " AND created_at >= :cfrom";
+      from = *f.created_from;
+    }
+    if (f.created_to) {
+      sql += " AND created_at < :cto";
+      to = *f.created_to;
+    }
+  }
+
+  void bind(soci::details::prepare_temp_type& t, const domain::job_filter& f) {
+    if (f.account_id)
+      t, soci::use(account);
+    if (f.kind)
+      t, soci::use(kind);
+    if (f.status)
+      t, soci::use(status);
+    if (f.created_from)
+      t, soci::use(from);
+    if (f.created_to)
+      t, soci::use(to);
+  }
+};
+
+class soci_store final : public store {
+public:
+  explicit soci_store(const config::database_config& cfg)
+    : url_(parse_database_url(cfg.url)),
+      pool_(prepare(url_), pool_options{static_cast<std::size_t>(cfg.pool_size),
+                                        std::chrono::milliseconds{cfg.lease_timeout_ms}, cfg.busy_timeout_ms,
+                                        cfg.connect_timeout_s}) {}
+
+  backend_kind backend() const override { return url_.backend; }
+
+  pool_stats stats() const override { return {pool_.size(), pool_.in_use(), pool_.timeouts()}; }
+
+  void ping() override {
+    pool_.run([](soci::session& s) {
+      int one = 0;
+      s << "SELECT 1", soci::into(one);
+    });
+  }
+
+  int migrate() override {
+    int applied = 0;
+    pool_.run([&](soci::session& s) {
+      std::unique_lock lock{writer_, std::defer_lock};
+      if (url_.backend == backend_kind::sqlite)
+        lock.lock();
+      applied = persistence::migrate(s, url_.backend);
+    });
+    return applied;
+  }
+
+  int schema_version() override {
+    int version = 0;
+    pool_.run([&](soci::session& s) { version = current_schema_version(s); });
+    return version;
+  }
+
+  job create_job(const domain::new_job& nj) override {
+    return write<job>([&](soci::session& s) {
+      const long long now = domain::now_millis();
+      const std::string status{domain::to_string(nj.scheduled_at ? job_status::scheduled : job_status::queued)};
+      long long account = nj.account_id.value_or(0);
+      long long scheduled = nj.scheduled_at.value_or(0);
+      soci::indicator account_ind = nj.account_id ? soci::i_ok : soci::i_null;
+      soci::indicator scheduled_ind = nj.scheduled_at ? soci::i_ok : soci::i_null;
+      long long id = 0;
+      s << "INSERT INTO jobs (account_id, kind, status, payload, priority, created_at, updated_at, scheduled_at) "
+           "VALUES (:a, :k, :s, :p, :pr, :c, :u, :sch) RETURNING id",
+        soci::use(account, account_ind), soci::use(nj.kind), soci::use(status), soci::use(nj.payload),
+        soci::use(nj.priority), soci::use(now), soci::use(now), soci::use(scheduled, scheduled_ind), soci::into(id);
+      insert_event(s, id, "created", nj.kind + " job created as " + status, "null");
+      return *select_job(s, id);
+    });
+  }
+
+  std::optional<job> find_job(std::int64_t id, std::optional<std::int64_t> account) override {
+    std::optional<job> out;
+    pool_.run([&](soci::session& s) { out = select_job(s, id); });
+    if (out && account && out->account_id != account)
+      return std::nullopt; // another account's job does not exist for this caller
+    return out;
+  }
+
+  domain::page<job> list_jobs(const domain::job_filter& filter) override {
+    domain::page<job> out;
+    out.page = std::max(filter.page, 1);
+    out.limit = std::clamp(filter.limit, 1, 100);
+    pool_.run([&](soci::session& s) {
+      out.items.clear();
+      job_where where{filter};
+      long long total = 0;
+      auto count = (s.prepare << "SELECT COUNT(*) FROM jobs" + where.sql, soci::into(total));
+      where.bind(count, filter);
+      soci::statement(count).execute(true);
+      out.total = total;
+
+      long long limit = out.limit, offset = static_cast<long long>(out.page - 1) * out.limit;
+      job_row row;
+      auto temp = (s.prepare << std::string("SELECT ") + job_columns + " FROM jobs" + where.sql
+                                  + " ORDER BY id DESC LIMIT :lim OFFSET :off");
+      row.bind(temp);
+      where.bind(temp, filter);
+      temp, soci::use(limit), soci::use(offset);
+      soci::statement st(temp);
+      st.execute(false);
+      while (st.fetch())
+        out.items.push_back(row.to_job());
+    });
+    return out;
+  }
+
+  std::vector<job> active_jobs() override {
+    std::vector<job> out;
+    pool_.run([&](soci::session& s) {
+      out.clear();
+      job_row row;
+      auto temp = (s.prepare << std::string("SELECT ") + job_columns
+                                  + " FROM jobs WHERE status NOT IN ('succeeded', 'partially_failed', 'failed', "
+                                    "'cancelled') ORDER BY id");
+      row.bind(temp);
+      soci::statement st(temp);
+      st.execute(false);
+      while (st.fetch())
+        out.push_back(row.to_job());
+    });
+    return out;
+  }
+
+  std::optional<job> update_job(std::int64_t id, const domain::job_update& u) override {
+    return write<std::optional<job>>([&](soci::session& s) -> std::optional<job> {
+      auto current = select_job(s, id, url_.backend == backend_kind::postgresql ? " FOR UPDATE" : "");
+      if (!current)
+        return std::nullopt;
+      if (!domain::can_transition(current->status, u.status))
+        throw invalid_transition("job " + std::to_string(id) + " cannot go from "
+                                 + std::string(domain::to_string(current->status)) + " to "
+                                 + std::string(domain::to_string(u.status)));
+      job next = *current;
+      const long long now = domain::now_millis();
+      next.status = u.status;
+      if (u.error)
+        next.error = *u.error;
+      if (u.result)
+        next.result = *u.result;
+      if (u.progress)
+        next.progress = *u.progress;
+      if (u.count_attempt)
+        ++next.attempts;
+      if (u.status == job_status::running && !next.started_at)
+        next.started_at = now;
+      if (domain::is_terminal(u.status))
+        next.finished_at = now;
+      const std::string status{domain::to_string(next.status)};
+      long long started = next.started_at.value_or(0), finished = next.finished_at.value_or(0);
+      soci::indicator started_ind = next.started_at ? soci::i_ok : soci::i_null;
+      soci::indicator finished_ind = next.finished_at ? soci::i_ok : soci::i_null;
+      long long total = next.progress.total, done = next.progress.done, failed = next.progress.failed;
+      long long job_id = id;
+      s << "UPDATE jobs SET status = :s, error = :e, result = :r, progress_total = :t, progress_done = :d, "
+           "progress_failed = :f, attempts = :a, started_at = :st, finished_at = :fi, updated_at = :u, "
+           "row_version = row_version + 1 WHERE id = :id",
+        soci::use(status), soci::use(next.error), soci::use(next.result), soci::use(total), soci::use(done),
+        soci::use(failed), soci::use(next.attempts), soci::use(started, started_ind),
+        soci::use(finished, finished_ind), soci::use(now), soci::use(job_id);
+      if (current->status != next.status) {
+        std::string message = std::string(domain::to_string(current->status)) + " -> " + status;
+        if (u.error && !u.error->empty())
+          message += ": " + *u.error;
+        insert_event(s, id, "status", message, "null");
+      }
+      return select_job(s, id);
+    });
+  }
+
+  job_event append_event(std::int64_t job_id, const std::string& type, const std::string& message,
+                         const std::string& data) override {
+    return write<job_event>([&](soci::session& s) { return insert_event(s, job_id, type, message, data); });
+  }
+
+  std::vector<job_event> list_events(std::int64_t job_id, std::int64_t after_id, int limit) override {
+    std::vector<job_event> out;
+    pool_.run([&](soci::session& s) {
+      out.clear();
+      event_row row;
+      long long jid = job_id, after = after_id, lim = std::clamp(limit, 1, 1000);
+      auto temp = (s.prepare << "SELECT id, job_id, at, type, message, data FROM job_events "
+                                "WHERE job_id = :j AND id > :a ORDER BY id LIMIT :l");
+      row.bind(temp);
+      temp, soci::use(jid), soci::use(after), soci::use(lim);
+      soci::statement st(temp);
+      st.execute(false);
+      while (st.fetch())
+        out.push_back(row.to_event());
+    });
+    return out;
+  }
+
+private:
+  /// Creates a SQLite file's folder before the pool opens it.
+  static database_url prepare(const database_url& url) {
+    ensure_database_folder(url);
+    return url;
+  }
+
+  /// Runs `fn` in a write transaction. SQLite has one writer: a lock plus BEGIN IMMEDIATE, so two
+  /// writers never deadlock on a lock upgrade.
+  template <class T, class F>
+  T write(F&& fn) {
+    std::optional<T> out;
+    pool_.run([&](soci::session& s) {
+      std::unique_lock lock{writer_, std::defer_lock};
+      if (url_.backend == backend_kind::sqlite) {
+        lock.lock();
+        s << "BEGIN IMMEDIATE";
+      } else {
+        s.begin();
+      }
+      try {
+        out = fn(s);
+        s.commit();
+      } catch (...) {
+        try {
+          s.rollback();
+        } catch (...) {
+          // a dead connection has rolled back already
+        }
+        throw;
+      }
+    });
+    return std::move(*out);
+  }
+
+  database_url url_;
+  connection_pool pool_;
+  std::mutex writer_;
+};
+
+} // namespace
+
+std::unique_ptr<store> open_store(const config::database_config& cfg) { return std::make_unique<soci_store>(cfg); }
+
+} // namespace tunemantra::persistence

@@ -1,0 +1,63 @@
+#pragma once
+// The store: everything tunemantrad keeps, behind one interface. soci_store.cpp implements it
+// for SQLite and PostgreSQL; tests/persistence/store_conformance_test.cpp runs one suite on both.
+// Every method blocks: call it from an HTTP thread or through persistence::executor, never on a
+// CAF scheduler thread. Failures throw the errors in persistence/errors.hpp.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "domain/job.hpp"
+#include "persistence/database_url.hpp"
+
+namespace tunemantra::persistence {
+
+/// Pool figures for /metrics.
+struct pool_stats {
+  std::size_t size = 0;
+  std::size_t in_use = 0;
+  std::uint64_t timeouts = 0;
+};
+
+class store {
+public:
+  virtual ~store() = default;
+
+  virtual backend_kind backend() const = 0;
+  virtual pool_stats stats() const = 0;
+
+  /// Round trip to the database; throws store_unavailable when it does not answer.
+  virtual void ping() = 0;
+  /// Applies pending migrations; returns how many ran. Throws schema_too_new.
+  virtual int migrate() = 0;
+  virtual int schema_version() = 0;
+
+  // --- jobs -----------------------------------------------------------------------------------
+  /// Inserts a job (`queued`, or `scheduled` when it has a time) and its `created` event.
+  virtual domain::job create_job(const domain::new_job& job) = 0;
+  /// The job, if it exists and (when `account` is set) belongs to that account.
+  virtual std::optional<domain::job> find_job(std::int64_t id, std::optional<std::int64_t> account = {}) = 0;
+  virtual domain::page<domain::job> list_jobs(const domain::job_filter& filter) = 0;
+  /// Every job not yet in a terminal status, oldest first (what the daemon re-adopts on start).
+  virtual std::vector<domain::job> active_jobs() = 0;
+  /// Applies a status change and records a `status` event in one transaction; bumps row_version.
+  /// nullopt when the job does not exist; throws invalid_transition when the change is not allowed.
+  virtual std::optional<domain::job> update_job(std::int64_t id, const domain::job_update& update) = 0;
+
+  // --- job events -----------------------------------------------------------------------------
+  virtual domain::job_event append_event(std::int64_t job_id, const std::string& type, const std::string& message,
+                                         const std::string& data = "null") = 0;
+  /// Events of a job with id > after_id, oldest first, at most `limit`.
+  virtual std::vector<domain::job_event> list_events(std::int64_t job_id, std::int64_t after_id = 0,
+                                                     int limit = 100) = 0;
+};
+
+/// Opens the store the URL names (creating a SQLite file's folder when missing).
+/// Throws store_unavailable when the database cannot be reached, std::invalid_argument on a bad URL.
+std::unique_ptr<store> open_store(const config::database_config& cfg);
+
+} // namespace tunemantra::persistence

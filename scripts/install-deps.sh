@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package TuneMantra needs to build, test and benchmark.
+# Idempotent and quiet: it runs `apt-get update` once, and only when something is missing.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libcaf-dev libcpp-httplib-dev libsoci-dev libboost-dev libpq-dev libsqlite3-dev
+  libtomlplusplus-dev nlohmann-json3-dev libgtest-dev libgmock-dev
+  libssl-dev libsystemd-dev libpugixml-dev libxml2-utils libcli11-dev
+  postgresql postgresql-client sqlite3 curl systemd
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
