@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include <caf/error.hpp>
+#include <caf/make_message.hpp>
 #include <caf/message.hpp>
 
 namespace tunemantra::actors {

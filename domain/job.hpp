@@ -74,10 +74,10 @@ struct job_event {
 
 /// A status change with its side fields; the store applies it only if the transition is legal.
 struct job_update {
-  job_status status;
-  std::optional<std::string> error;
-  std::optional<std::string> result;
-  std::optional<job_progress> progress;
+  job_status status = job_status::queued;
+  std::optional<std::string> error = std::nullopt;
+  std::optional<std::string> result = std::nullopt;
+  std::optional<job_progress> progress = std::nullopt;
   bool count_attempt = false;
 };
 

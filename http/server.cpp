@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include <sys/socket.h>
+
 #include <httplib.h>
 
 #include "domain/log.hpp"
@@ -16,6 +18,12 @@ server::server(const config::http_config& cfg, persistence::store& store)
   srv_->set_tcp_nodelay(true);
   srv_->set_keep_alive_max_count(static_cast<std::size_t>(cfg_.keep_alive_max_count));
   srv_->set_read_timeout(std::chrono::milliseconds{cfg_.read_timeout_ms});
+  // cpp-httplib's default also sets SO_REUSEPORT, which lets a second daemon share the port
+  // silently; keep only SO_REUSEADDR so a restart can rebind while old connections linger.
+  srv_->set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   srv_->set_payload_max_length(static_cast<std::size_t>(cfg_.max_body_bytes));
   const auto threads = static_cast<std::size_t>(cfg_.threads);
   srv_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };

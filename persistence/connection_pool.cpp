@@ -55,8 +55,9 @@ std::unique_ptr<soci::session> connection_pool::connect() {
 void connection_pool::configure(soci::session& s) {
   if (url_.backend == backend_kind::sqlite) {
     std::string mode;
-    s << "PRAGMA journal_mode=WAL", soci::into(mode);
+    // busy_timeout first: switching to WAL needs the lock another opener may hold.
     s << "PRAGMA busy_timeout=" + std::to_string(options_.busy_timeout_ms);
+    s << "PRAGMA journal_mode=WAL", soci::into(mode);
     s << "PRAGMA foreign_keys=ON";
     s << "PRAGMA synchronous=NORMAL";
   } else {
@@ -104,11 +105,13 @@ std::uint64_t connection_pool::timeouts() const {
 void connection_pool::run(const std::function<void(soci::session&)>& fn) {
   auto l = acquire();
   try {
+    if (l->get_backend() == nullptr)
+      throw soci::soci_error("session is not connected");
     fn(*l);
     return;
   } catch (const soci::soci_error& e) {
     if (!connection_lost(*l))
-      throw;
+      throw store_error(e.get_error_message());
     log::warn("store lost connection", {{"url", url_.redacted}, {"error", e.get_error_message()}});
   }
   try {
@@ -118,10 +121,18 @@ void connection_pool::run(const std::function<void(soci::session&)>& fn) {
     throw store_unavailable("database connection lost and reconnect failed: " + e.get_error_message());
   }
   log::info("store reconnected", {{"url", url_.redacted}});
-  fn(*l);
+  try {
+    fn(*l);
+  } catch (const soci::soci_error& e) {
+    if (connection_lost(*l))
+      throw store_unavailable("database connection lost: " + e.get_error_message());
+    throw store_error(e.get_error_message());
+  }
 }
 
 bool connection_lost(soci::session& s) {
+  if (s.get_backend() == nullptr)
+    return true; // a reconnect failed earlier: the session has no connection at all
   // SOCI does not export the backend's typeinfo, so no dynamic_cast: ask for the name instead.
   if (s.get_backend_name() != "postgresql")
     return false;

@@ -87,15 +87,29 @@ int migrate(soci::session& s, backend_kind backend) {
   for (const auto& m : embedded_migrations(backend)) {
     if (m.version <= current)
       continue;
-    soci::transaction tx{s};
-    for (const auto& statement : split_statements(m.sql))
-      s << statement;
-    const std::string name{m.name};
-    const long long now = domain::now_millis();
-    s << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)", soci::use(m.version),
-      soci::use(name), soci::use(now);
-    tx.commit();
-    log::info("store applied migration", {{"version", std::to_string(m.version)}, {"name", name}});
+    // SQLite: BEGIN IMMEDIATE takes the write lock up front, so two processes migrating at once
+    // queue on the busy timeout instead of failing a lock upgrade. PostgreSQL holds the advisory lock.
+    if (pg)
+      s.begin();
+    else
+      s << "BEGIN IMMEDIATE";
+    try {
+      if (current_schema_version(s) >= m.version) { // another process got here first
+        s.commit();
+        continue;
+      }
+      for (const auto& statement : split_statements(m.sql))
+        s << statement;
+      const std::string name{m.name};
+      const long long now = domain::now_millis();
+      s << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)", soci::use(m.version),
+        soci::use(name), soci::use(now);
+      s.commit();
+    } catch (...) {
+      s.rollback();
+      throw;
+    }
+    log::info("store applied migration", {{"version", std::to_string(m.version)}, {"name", std::string(m.name)}});
     ++applied;
   }
   return applied;

@@ -1,0 +1,148 @@
+// The real tunemantrad and tmctl binaries, started as child processes.
+
+#include <csignal>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/test_support.hpp"
+
+namespace tunemantra {
+namespace {
+
+using namespace std::chrono_literals;
+using test::process;
+
+class daemon_process : public ::testing::Test {
+protected:
+  std::map<std::string, std::string> env_for(const std::string& url, int port) {
+    return {{"TUNEMANTRA_DATABASE_URL", url}, {"TUNEMANTRA_HTTP_PORT", std::to_string(port)}};
+  }
+  std::string sqlite_url() { return "sqlite://" + (dir_.path() / "var" / "tm.db").string(); }
+
+  /// Starts the daemon and waits until it serves; the test fails if it does not.
+  std::unique_ptr<process> start(const std::string& url, int port) {
+    auto p = std::make_unique<process>(TM_DAEMON_PATH, std::vector<std::string>{}, env_for(url, port));
+    EXPECT_TRUE(p->wait_for_log("daemon started", 20s)) << p->err();
+    return p;
+  }
+
+  test::temp_dir dir_;
+};
+
+TEST_F(daemon_process, serves_health_on_sqlite_and_stops_cleanly_on_sigterm) {
+  const int port = test::free_port();
+  auto d = start(sqlite_url(), port);
+  const auto health = test::http_get(port, "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, R"({"status":"ok"})");
+  EXPECT_EQ(health.headers.at("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(test::http_get(port, "/readyz").status, 200);
+  const auto missing = test::http_get(port, "/api/nothing-here");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_NE(missing.body.find(R"("code":"NOT_FOUND")"), std::string::npos) << missing.body;
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "var" / "tm.db"));
+  d->signal(SIGTERM);
+  EXPECT_EQ(d->wait(15s), 0) << d->err();
+  EXPECT_NE(d->err().find("daemon stopped"), std::string::npos);
+}
+
+TEST_F(daemon_process, a_second_daemon_on_the_same_sqlite_file_refuses_to_start) {
+  auto first = start(sqlite_url(), test::free_port());
+  process second{TM_DAEMON_PATH, {}, env_for(sqlite_url(), test::free_port())};
+  EXPECT_EQ(second.wait(20s), 1);
+  EXPECT_NE(second.err().find("another tunemantrad is using this database"), std::string::npos) << second.err();
+  EXPECT_TRUE(first->running());
+}
+
+TEST_F(daemon_process, offline_tmctl_runs_beside_a_running_daemon) {
+  auto d = start(sqlite_url(), test::free_port());
+  process ctl{TM_TMCTL_PATH, {"migrate", "--status"}, {{"TUNEMANTRA_DATABASE_URL", sqlite_url()}}};
+  EXPECT_EQ(ctl.wait(20s), 0) << ctl.err();
+  EXPECT_NE(ctl.out().find("schema version 1"), std::string::npos) << ctl.out();
+}
+
+TEST_F(daemon_process, a_bad_config_value_exits_2_with_one_line_naming_it) {
+  const auto path = (dir_.path() / "bad.toml").string();
+  std::ofstream(path) << "[http]\nhost = \"127.0.0.1\"\nthreads = -4\n";
+  process d{TM_DAEMON_PATH, {"--config", path}};
+  EXPECT_EQ(d.wait(10s), 2);
+  const auto err = d.err();
+  EXPECT_NE(err.find("http.threads = -4"), std::string::npos) << err;
+  EXPECT_NE(err.find("bad.toml:3"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+TEST_F(daemon_process, a_typo_in_the_config_is_not_ignored) {
+  const auto path = (dir_.path() / "typo.toml").string();
+  std::ofstream(path) << "[database]\nurll = \"sqlite://x.db\"\n";
+  process d{TM_DAEMON_PATH, {"--config", path}};
+  EXPECT_EQ(d.wait(10s), 2);
+  EXPECT_NE(d.err().find("database.urll"), std::string::npos) << d.err();
+}
+
+TEST_F(daemon_process, a_bad_environment_override_exits_2) {
+  process d{TM_DAEMON_PATH, {}, {{"TUNEMANTRA_HTTP_PORT", "http"}}};
+  EXPECT_EQ(d.wait(10s), 2);
+  EXPECT_NE(d.err().find("TUNEMANTRA_HTTP_PORT"), std::string::npos) << d.err();
+}
+
+TEST_F(daemon_process, an_unreachable_database_exits_1_with_the_reason) {
+  const auto url = "postgresql://tm@127.0.0.1:" + std::to_string(test::free_port()) + "/tm";
+  process d{TM_DAEMON_PATH, {}, env_for(url, test::free_port())};
+  EXPECT_EQ(d.wait(30s), 1);
+  EXPECT_NE(d.err().find("cannot connect to postgresql://"), std::string::npos) << d.err();
+}
+
+TEST_F(daemon_process, a_taken_port_exits_1) {
+  const int port = test::free_port();
+  auto first = start(sqlite_url(), port);
+  const auto other = "sqlite://" + (dir_.path() / "other.db").string();
+  process second{TM_DAEMON_PATH, {}, env_for(other, port)};
+  EXPECT_EQ(second.wait(20s), 1);
+  EXPECT_NE(second.err().find("cannot bind"), std::string::npos) << second.err();
+}
+
+TEST_F(daemon_process, migrate_only_on_postgresql_then_serve_and_report_readiness) {
+  test::pg_database db;
+  process migrate{TM_DAEMON_PATH, {"--migrate-only"}, env_for(db.url(), test::free_port())};
+  EXPECT_EQ(migrate.wait(30s), 0) << migrate.err();
+  EXPECT_NE(migrate.err().find("store applied migration"), std::string::npos) << migrate.err();
+
+  const int port = test::free_port();
+  auto d = start(db.url(), port);
+  EXPECT_NE(d->err().find("applied=0"), std::string::npos) << d->err();
+  EXPECT_EQ(test::http_get(port, "/readyz").status, 200);
+
+  // The database goes away: readiness says so, liveness does not.
+  test::pg_admin_exec("ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS false");
+  test::pg_admin_exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db.name() + "'");
+  EXPECT_EQ(test::http_get(port, "/readyz").status, 503);
+  EXPECT_EQ(test::http_get(port, "/healthz").status, 200);
+  test::pg_admin_exec("ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS true");
+  EXPECT_EQ(test::http_get(port, "/readyz").status, 200);
+  d->signal(SIGTERM);
+  EXPECT_EQ(d->wait(15s), 0);
+}
+
+TEST_F(daemon_process, a_database_from_a_newer_version_is_refused) {
+  test::pg_database db;
+  process migrate{TM_DAEMON_PATH, {"--migrate-only"}, env_for(db.url(), 0)};
+  ASSERT_EQ(migrate.wait(30s), 0) << migrate.err();
+  test::pg_admin_exec("SELECT 1"); // the admin connection works
+  process ctl{TM_TMCTL_PATH, {"migrate", "--status"}, {{"TUNEMANTRA_DATABASE_URL", db.url()}}};
+  EXPECT_EQ(ctl.wait(20s), 0) << ctl.err();
+  // Record a version from the future straight in the database, as a newer binary would have.
+  const auto admin = test::pg_admin_url();
+  {
+    process psql{"/usr/bin/psql", {"-q", "-d", db.url(), "-c",
+                                   "INSERT INTO schema_migrations VALUES (9999, 'future', 0)"}};
+    ASSERT_EQ(psql.wait(20s), 0) << psql.err();
+  }
+  process d{TM_DAEMON_PATH, {}, env_for(db.url(), test::free_port())};
+  EXPECT_EQ(d.wait(20s), 1);
+  EXPECT_NE(d.err().find("newer than this tunemantrad supports"), std::string::npos) << d.err();
+}
+
+} // namespace
+} // namespace tunemantra

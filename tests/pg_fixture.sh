@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Starts or stops a throwaway PostgreSQL cluster for the tests: initdb into DIR as the postgres
+# user, listening on 127.0.0.1 only, on a free port. `start` writes the admin URL to DIR/url.
+# CTest runs `start` as a FIXTURES_SETUP test and `stop` as FIXTURES_CLEANUP, so the server is
+# stopped at the end even when tests fail.
+set -euo pipefail
+action=${1:?usage: pg_fixture.sh start|stop DIR}
+dir=${2:?usage: pg_fixture.sh start|stop DIR}
+
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[[ -x "$pg_bin/initdb" ]] || { echo "pg_fixture: no PostgreSQL server binaries (install postgresql)" >&2; exit 1; }
+
+as_pg() {
+  if [[ $(id -u) -eq 0 ]]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+stop() {
+  if [[ -f "$dir/data/postmaster.pid" ]]; then
+    as_pg "$pg_bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+}
+
+if [[ "$action" == stop ]]; then
+  stop
+  rm -rf "$dir"
+  exit 0
+fi
+
+stop
+rm -rf "$dir"
+mkdir -p "$dir"
+[[ $(id -u) -eq 0 ]] && chown postgres: "$dir"
+as_pg "$pg_bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
+  || { cat "$dir/initdb.log" >&2; exit 1; }
+
+# A free port: ask the kernel for one, then hand it to the server.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+as_pg "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200" start >/dev/null \
+  || { cat "$dir/server.log" >&2; exit 1; }
+echo "postgresql://postgres@127.0.0.1:$port/postgres" >"$dir/url"
+echo "pg_fixture: PostgreSQL up at 127.0.0.1:$port ($dir)"

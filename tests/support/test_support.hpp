@@ -1,0 +1,89 @@
+#pragma once
+// Helpers shared by the test suites: scratch SQLite files and PostgreSQL databases, child
+// processes (the real daemon), and small HTTP calls. Nothing here fakes a database.
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace tunemantra::test {
+
+/// A fresh directory under the system temp dir, removed with its contents at destruction.
+class temp_dir {
+public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+private:
+  std::filesystem::path path_;
+};
+
+/// The admin URL of the PostgreSQL fixture cluster; throws when the fixture is not running.
+std::string pg_admin_url();
+
+/// A new, empty PostgreSQL database on the fixture cluster, dropped at destruction.
+class pg_database {
+public:
+  pg_database();
+  ~pg_database();
+  pg_database(const pg_database&) = delete;
+  pg_database& operator=(const pg_database&) = delete;
+  const std::string& url() const { return url_; }
+  const std::string& name() const { return name_; }
+
+private:
+  std::string name_;
+  std::string url_;
+};
+
+/// Runs one SQL statement on the fixture cluster's admin database.
+void pg_admin_exec(const std::string& sql);
+
+/// A database config on the given URL with small, test-friendly limits.
+config::database_config database_config_for(const std::string& url);
+
+/// A child process with its stdout and stderr captured in files.
+class process {
+public:
+  process(const std::string& path, const std::vector<std::string>& args,
+          const std::map<std::string, std::string>& env = {});
+  ~process(); ///< SIGKILLs a child still running
+  process(const process&) = delete;
+  process& operator=(const process&) = delete;
+
+  /// Waits for exit; nullopt on timeout. The exit code, or 128+signal when killed.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  void signal(int sig);
+  bool running();
+  std::string err() const; ///< everything written to stderr so far
+  std::string out() const;
+  /// Waits until stderr contains `needle`; false on timeout or exit.
+  bool wait_for_log(const std::string& needle, std::chrono::milliseconds timeout);
+  int pid() const { return pid_; }
+
+private:
+  temp_dir dir_;
+  int pid_ = -1;
+  std::optional<int> status_;
+};
+
+/// A free TCP port on 127.0.0.1 (the kernel's choice; closed again before returning).
+int free_port();
+
+struct http_answer {
+  int status = 0; ///< 0 when the connection failed
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+
+http_answer http_get(int port, const std::string& path);
+
+} // namespace tunemantra::test
