@@ -74,6 +74,15 @@ const std::vector<spec>& specs() {
     {"log.level", string_ref{[](config& c) -> std::string& { return c.log.level; }}, 0, 0, check_level},
     {"daemon.shutdown_grace_ms", int_ref{[](config& c) -> int& { return c.daemon.shutdown_grace_ms; }}, 100,
      600'000},
+    {"daemon.watchdog_timeout_ms", int_ref{[](config& c) -> int& { return c.daemon.watchdog_timeout_ms; }}, 100,
+     600'000},
+    {"jobs.restart_backoff_ms", int_ref{[](config& c) -> int& { return c.jobs.restart_backoff_ms; }}, 1, 3'600'000},
+    {"jobs.restart_backoff_max_ms", int_ref{[](config& c) -> int& { return c.jobs.restart_backoff_max_ms; }}, 1,
+     86'400'000},
+    {"jobs.max_restarts", int_ref{[](config& c) -> int& { return c.jobs.max_restarts; }}, 0, 1000},
+    {"jobs.restart_period_ms", int_ref{[](config& c) -> int& { return c.jobs.restart_period_ms; }}, 1,
+     86'400'000},
+    {"jobs.poll_interval_ms", int_ref{[](config& c) -> int& { return c.jobs.poll_interval_ms; }}, 10, 3'600'000},
   };
   return table;
 }

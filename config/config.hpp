@@ -39,6 +39,17 @@ struct log_config {
 
 struct daemon_config {
   int shutdown_grace_ms = defaults::daemon_shutdown_grace_ms;
+  int watchdog_timeout_ms = defaults::daemon_watchdog_timeout_ms;
+};
+
+/// Job supervision: OTP-style restart intensity (max_restarts within restart_period_ms) and
+/// exponential backoff between restarts.
+struct jobs_config {
+  int restart_backoff_ms = defaults::jobs_restart_backoff_ms;
+  int restart_backoff_max_ms = defaults::jobs_restart_backoff_max_ms;
+  int max_restarts = defaults::jobs_max_restarts;
+  int restart_period_ms = defaults::jobs_restart_period_ms;
+  int poll_interval_ms = defaults::jobs_poll_interval_ms;
 };
 
 struct config {
@@ -46,6 +57,7 @@ struct config {
   database_config database;
   log_config log;
   daemon_config daemon;
+  jobs_config jobs;
 };
 
 /// A bad file or value. `what()` is one line naming the key, the value and where it came from.

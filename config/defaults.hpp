@@ -29,5 +29,13 @@ inline constexpr std::string_view log_level = "info";
 
 // [daemon]
 inline constexpr int daemon_shutdown_grace_ms = 10000;
+inline constexpr int daemon_watchdog_timeout_ms = 2000; ///< how long the supervisor may take to answer a ping
+
+// [jobs]
+inline constexpr int jobs_restart_backoff_ms = 200;       ///< first restart delay; doubles per restart
+inline constexpr int jobs_restart_backoff_max_ms = 30000; ///< cap of the restart delay
+inline constexpr int jobs_max_restarts = 5;               ///< restarts allowed within restart_period_ms
+inline constexpr int jobs_restart_period_ms = 60000;
+inline constexpr int jobs_poll_interval_ms = 1000; ///< how often the store is checked for new and due jobs
 
 } // namespace tunemantra::defaults

@@ -91,6 +91,13 @@ struct job_filter {
   int limit = 20; ///< 1..100
 };
 
+/// One line of the jobs-by-kind-and-status gauge.
+struct job_count {
+  std::string kind;
+  job_status status = job_status::queued;
+  std::int64_t count = 0;
+};
+
 template <class T>
 struct page {
   std::vector<T> items;

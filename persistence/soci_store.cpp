@@ -303,6 +303,79 @@ public:
     });
   }
 
+  int release_due_jobs(domain::millis now) override {
+    return write<int>([&](soci::session& s) {
+      long long at = now;
+      soci::statement st = (s.prepare << "UPDATE jobs SET status = 'queued', updated_at = :n, "
+                                         "row_version = row_version + 1 WHERE status = 'scheduled' AND scheduled_at <= :n2",
+                            soci::use(at), soci::use(at));
+      st.execute(true);
+      return static_cast<int>(st.get_affected_rows());
+    });
+  }
+
+  std::vector<std::pair<std::int64_t, std::string>> runnable_jobs(int limit) override {
+    std::vector<std::pair<std::int64_t, std::string>> out;
+    pool_.run([&](soci::session& s) {
+      out.clear();
+      long long id = 0, lim = std::max(limit, 1);
+      std::string kind;
+      soci::statement st = (s.prepare << "SELECT id, kind FROM jobs WHERE status IN ('queued', 'running', 'retrying') "
+                                         "ORDER BY priority DESC, id LIMIT :l",
+                            soci::into(id), soci::into(kind), soci::use(lim));
+      st.execute(false);
+      while (st.fetch())
+        out.emplace_back(id, kind);
+    });
+    return out;
+  }
+
+  std::vector<domain::job_count> job_counts() override {
+    std::vector<domain::job_count> out;
+    pool_.run([&](soci::session& s) {
+      out.clear();
+      std::string kind, status;
+      long long count = 0;
+      soci::statement st = (s.prepare << "SELECT kind, status, COUNT(*) FROM jobs GROUP BY kind, status ORDER BY kind, status",
+                            soci::into(kind), soci::into(status), soci::into(count));
+      st.execute(false);
+      while (st.fetch())
+        if (auto parsed = domain::parse_job_status(status))
+          out.push_back({kind, *parsed, count});
+    });
+    return out;
+  }
+
+  bool record_sleep_step(std::int64_t job_id, int step, int total) override {
+    return write<bool>([&](soci::session& s) {
+      long long id = job_id, now = domain::now_millis(), done = step, all = total;
+      soci::statement update = (s.prepare << "UPDATE jobs SET progress_done = :d, progress_total = :t, updated_at = :u, "
+                                             "row_version = row_version + 1 WHERE id = :id AND status = 'running'",
+                                soci::use(done), soci::use(all), soci::use(now), soci::use(id));
+      update.execute(true);
+      if (update.get_affected_rows() != 1)
+        return false; // cancelled, failed or gone: the step must not happen
+      s << "INSERT INTO sleep_steps (job_id, step, at) VALUES (:j, :s, :a)", soci::use(id), soci::use(step),
+        soci::use(now);
+      return true;
+    });
+  }
+
+  std::vector<int> sleep_steps(std::int64_t job_id) override {
+    std::vector<int> out;
+    pool_.run([&](soci::session& s) {
+      out.clear();
+      long long id = job_id;
+      int step = 0;
+      soci::statement st =
+        (s.prepare << "SELECT step FROM sleep_steps WHERE job_id = :j ORDER BY step", soci::into(step), soci::use(id));
+      st.execute(false);
+      while (st.fetch())
+        out.push_back(step);
+    });
+    return out;
+  }
+
   job_event append_event(std::int64_t job_id, const std::string& type, const std::string& message,
                          const std::string& data) override {
     return write<job_event>([&](soci::session& s) { return insert_event(s, job_id, type, message, data); });

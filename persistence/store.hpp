@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -47,6 +48,20 @@ public:
   /// Applies a status change and records a `status` event in one transaction; bumps row_version.
   /// nullopt when the job does not exist; throws invalid_transition when the change is not allowed.
   virtual std::optional<domain::job> update_job(std::int64_t id, const domain::job_update& update) = 0;
+
+  /// Moves `scheduled` jobs whose time has come to `queued`; returns how many.
+  virtual int release_due_jobs(domain::millis now) = 0;
+  /// Jobs that should have a live actor (queued, running, retrying) as (id, kind), by priority then age.
+  virtual std::vector<std::pair<std::int64_t, std::string>> runnable_jobs(int limit) = 0;
+  /// Number of jobs per kind and status (for /metrics).
+  virtual std::vector<domain::job_count> job_counts() = 0;
+
+  /// The diagnostic `sleep` job: records step `step` of `total` and the job's progress in one
+  /// transaction, only while the job is `running`. False (and nothing written) otherwise.
+  /// A step recorded twice violates the primary key and throws.
+  virtual bool record_sleep_step(std::int64_t job_id, int step, int total) = 0;
+  /// The steps recorded for a sleep job, in order.
+  virtual std::vector<int> sleep_steps(std::int64_t job_id) = 0;
 
   // --- job events -----------------------------------------------------------------------------
   virtual domain::job_event append_event(std::int64_t job_id, const std::string& type, const std::string& message,

@@ -72,6 +72,12 @@ TEST(config_defaults, the_example_file_loads_and_states_the_defaults) {
   EXPECT_EQ(from_file.database.worker_threads, builtin.database.worker_threads);
   EXPECT_EQ(from_file.log.level, builtin.log.level);
   EXPECT_EQ(from_file.daemon.shutdown_grace_ms, builtin.daemon.shutdown_grace_ms);
+  EXPECT_EQ(from_file.daemon.watchdog_timeout_ms, builtin.daemon.watchdog_timeout_ms);
+  EXPECT_EQ(from_file.jobs.restart_backoff_ms, builtin.jobs.restart_backoff_ms);
+  EXPECT_EQ(from_file.jobs.restart_backoff_max_ms, builtin.jobs.restart_backoff_max_ms);
+  EXPECT_EQ(from_file.jobs.max_restarts, builtin.jobs.max_restarts);
+  EXPECT_EQ(from_file.jobs.restart_period_ms, builtin.jobs.restart_period_ms);
+  EXPECT_EQ(from_file.jobs.poll_interval_ms, builtin.jobs.poll_interval_ms);
 }
 
 TEST(config_defaults, the_example_file_documents_every_key) {

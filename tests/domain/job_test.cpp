@@ -45,3 +45,47 @@ TEST(job_status_rules, a_job_cannot_succeed_without_running) {
 
 } // namespace
 } // namespace tunemantra::domain
+
+#include "domain/sleep_job.hpp"
+
+namespace tunemantra::domain {
+namespace {
+
+TEST(sleep_spec_parsing, reads_every_field_and_keeps_defaults) {
+  std::string error;
+  const auto spec = parse_sleep_spec(R"({"steps": 12, "stepMs": 5, "crashTimes": 2, "crashAtStep": 4})", error);
+  ASSERT_TRUE(spec) << error;
+  EXPECT_EQ(spec->steps, 12);
+  EXPECT_EQ(spec->step_ms, 5);
+  EXPECT_EQ(spec->crash_times, 2);
+  EXPECT_EQ(spec->crash_at_step, 4);
+  const auto defaults = parse_sleep_spec("{}", error);
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->steps, 1);
+  EXPECT_EQ(defaults->crash_times, 0);
+}
+
+TEST(sleep_spec_parsing, refuses_bad_payloads_with_a_reason) {
+  std::string error;
+  EXPECT_FALSE(parse_sleep_spec("not json", error));
+  EXPECT_EQ(error, "payload must be a JSON object");
+  EXPECT_FALSE(parse_sleep_spec("[1,2]", error));
+  EXPECT_FALSE(parse_sleep_spec(R"({"steps": "ten"})", error));
+  EXPECT_EQ(error, "steps must be an integer");
+  EXPECT_FALSE(parse_sleep_spec(R"({"steps": 0})", error));
+  EXPECT_EQ(error, "steps must be between 1 and 100000");
+  EXPECT_FALSE(parse_sleep_spec(R"({"stepMs": 1.5})", error));
+}
+
+TEST(sleep_spec_parsing, crashes_only_on_the_first_attempts_at_the_chosen_step) {
+  sleep_spec spec;
+  spec.crash_times = 2;
+  spec.crash_at_step = 3;
+  EXPECT_FALSE(sleep_should_crash(spec, 1, 2));
+  EXPECT_TRUE(sleep_should_crash(spec, 1, 3));
+  EXPECT_TRUE(sleep_should_crash(spec, 2, 3));
+  EXPECT_FALSE(sleep_should_crash(spec, 3, 3));
+}
+
+} // namespace
+} // namespace tunemantra::domain

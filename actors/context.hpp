@@ -1,0 +1,37 @@
+#pragma once
+// What every job actor shares: the store, the executor that runs blocking store calls off the
+// CAF threads, the supervision settings and the counters /metrics reads.
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <string>
+
+#include <caf/error.hpp>
+
+#include "config/config.hpp"
+#include "persistence/executor.hpp"
+#include "persistence/store.hpp"
+
+namespace tunemantra::actors {
+
+struct runtime_stats {
+  std::atomic<std::int64_t> live_job_actors{0};
+  std::atomic<std::uint64_t> restarts{0};          ///< job actors restarted after a crash
+  std::atomic<std::uint64_t> restart_limit_hits{0}; ///< jobs failed for crashing too often
+};
+
+struct job_context {
+  persistence::store* store = nullptr;
+  persistence::executor* executor = nullptr;
+  runtime_stats* stats = nullptr;
+  config::jobs_config jobs;
+};
+
+/// The human-readable reason inside an actor error (its context string), or the error's text.
+std::string describe(const caf::error& err);
+
+/// The exit reason for an exception that escaped an actor: ec::internal with the exception text.
+caf::error error_from_exception(std::exception_ptr& ep);
+
+} // namespace tunemantra::actors

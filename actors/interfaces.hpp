@@ -1,0 +1,44 @@
+#pragma once
+// Every typed actor interface of tunemantrad (house style item 1), one comment line per handler.
+
+#include <cstdint>
+#include <string>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/type_ids.hpp"
+
+namespace tunemantra::actors {
+
+/// The root supervisor: owns, monitors and restarts one actor per active job.
+using supervisor_actor = caf::typed_actor<
+  // Gives the job (id, kind) an actor unless it has one; true when an actor was spawned.
+  caf::replies_to<adopt_atom, std::int64_t, std::string>::with<bool>,
+  // Stops the job's actor after the store marked it cancelled; true when one was running.
+  caf::replies_to<cancel_atom, std::int64_t>::with<bool>,
+  // Liveness probe (systemd watchdog, /readyz): the number of live job actors.
+  caf::replies_to<ping_atom>::with<std::int64_t>,
+  // Looks in the store for due, new and orphaned jobs now.
+  caf::reacts_to<poll_atom>,
+  // The periodic poll; re-arms itself.
+  caf::reacts_to<tick_atom>,
+  // Spawns a crashed job again once its backoff has passed (sent to itself).
+  caf::reacts_to<restart_atom, std::int64_t>,
+  // Orderly shutdown: stops every job actor, answers when they are gone, then quits.
+  caf::replies_to<shutdown_atom>::with<bool>>;
+
+/// One active job. Each job kind implements this interface with its own behaviour.
+using job_actor = caf::typed_actor<
+  // The row is loaded and marked running: its payload, steps done so far, attempt number.
+  caf::reacts_to<started_atom, std::string, std::int64_t, std::int64_t>,
+  // Runs the next step.
+  caf::reacts_to<step_atom>,
+  // Step n was persisted (true), or the job stopped running meanwhile (false).
+  caf::reacts_to<done_atom, std::int64_t, bool>,
+  // The job reached its terminal status in the store: the actor ends normally.
+  caf::reacts_to<finished_atom>,
+  // A store call failed with this reason: the actor ends with an error and gets restarted.
+  caf::reacts_to<failed_atom, std::string>>;
+
+} // namespace tunemantra::actors

@@ -1,0 +1,74 @@
+#include "actors/runtime.hpp"
+
+#include <caf/function_view.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/supervisor.hpp"
+#include "actors/type_ids.hpp"
+#include "domain/log.hpp"
+
+namespace tunemantra::actors {
+namespace {
+
+/// Room for queued store calls: enough for bursts, bounded so overload shows as errors.
+constexpr std::size_t executor_queue = 100'000;
+
+caf::actor_system_config& prepared(caf::actor_system_config& cfg) {
+  add_message_types(cfg);
+  // CAF's own logging to files is off; tunemantrad logs structured lines itself.
+  cfg.set("logger.file-verbosity", caf::atom("quiet"));
+  return cfg;
+}
+
+} // namespace
+
+job_runtime::job_runtime(const config::config& cfg, persistence::store& store)
+  : system_(std::make_unique<caf::actor_system>(prepared(caf_cfg_))),
+    executor_(static_cast<std::size_t>(cfg.database.worker_threads), executor_queue) {
+  job_context ctx;
+  ctx.store = &store;
+  ctx.executor = &executor_;
+  ctx.stats = &stats_;
+  ctx.jobs = cfg.jobs;
+  supervisor_ = system_->spawn(actors::supervisor, ctx);
+  log::info("supervisor started", {{"max_restarts", std::to_string(cfg.jobs.max_restarts)},
+                                   {"restart_period_ms", std::to_string(cfg.jobs.restart_period_ms)}});
+}
+
+job_runtime::~job_runtime() { stop(std::chrono::seconds(10)); }
+
+bool job_runtime::ping(std::chrono::milliseconds timeout) {
+  if (stopped_)
+    return false;
+  auto view = caf::make_function_view(supervisor_, caf::duration{timeout});
+  return static_cast<bool>(view(ping_atom::value));
+}
+
+void job_runtime::nudge() { caf::anon_send(supervisor_, poll_atom::value); }
+
+bool job_runtime::stop(std::chrono::milliseconds grace) {
+  if (stopped_)
+    return true;
+  stopped_ = true;
+  bool in_time = true;
+  {
+    caf::scoped_actor self{*system_};
+    self->request(supervisor_, grace, shutdown_atom::value)
+      .receive([](bool) {},
+               [&](caf::error& err) {
+                 in_time = false;
+                 log::warn("supervisor did not stop in time", {{"error", caf::to_string(err)}});
+                 self->send_exit(supervisor_, caf::exit_reason::kill);
+               });
+  }
+  executor_.stop(); // lets in-flight store writes finish
+  supervisor_ = supervisor_actor{};
+  system_.reset(); // waits for every actor to end
+  log::info("supervisor stopped");
+  return in_time;
+}
+
+} // namespace tunemantra::actors

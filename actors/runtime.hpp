@@ -1,0 +1,45 @@
+#pragma once
+// The job runtime: the CAF actor system, the store executor and the root supervisor, started and
+// stopped as one. The daemon owns one; tests start their own against a real store.
+
+#include <chrono>
+#include <memory>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "actors/context.hpp"
+#include "actors/interfaces.hpp"
+
+namespace tunemantra::actors {
+
+class job_runtime {
+public:
+  /// Starts the actor system and the supervisor, which adopts every non-terminal job at once.
+  job_runtime(const config::config& cfg, persistence::store& store);
+  ~job_runtime();
+  job_runtime(const job_runtime&) = delete;
+  job_runtime& operator=(const job_runtime&) = delete;
+
+  caf::actor_system& system() { return *system_; }
+  supervisor_actor supervisor() const { return supervisor_; }
+  const runtime_stats& stats() const { return stats_; }
+
+  /// True when the supervisor answers within `timeout` (systemd watchdog, /readyz).
+  bool ping(std::chrono::milliseconds timeout);
+  /// Asks the supervisor to look for new work now (after a job was created).
+  void nudge();
+  /// Orderly stop: job actors end (their in-flight store writes finish), then the executor
+  /// drains. Returns false when `grace` ran out first.
+  bool stop(std::chrono::milliseconds grace);
+
+private:
+  caf::actor_system_config caf_cfg_;
+  std::unique_ptr<caf::actor_system> system_;
+  persistence::executor executor_;
+  runtime_stats stats_;
+  supervisor_actor supervisor_;
+  bool stopped_ = false;
+};
+
+} // namespace tunemantra::actors

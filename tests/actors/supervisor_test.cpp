@@ -1,0 +1,217 @@
+// The job runtime against a real store (SQLite file and PostgreSQL): supervision, backoff, the
+// restart limit, re-adoption, cancellation and orderly shutdown, driven by the `sleep` job kind.
+
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <caf/scoped_actor.hpp>
+
+#include "actors/runtime.hpp"
+#include "actors/supervisor.hpp"
+#include "persistence/store.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace tunemantra::actors {
+namespace {
+
+using namespace std::chrono_literals;
+using domain::job_status;
+
+std::vector<int> one_to(int n) {
+  std::vector<int> out;
+  for (int i = 1; i <= n; ++i)
+    out.push_back(i);
+  return out;
+}
+
+class job_runtime_test : public ::testing::TestWithParam<persistence::backend_kind> {
+protected:
+  void SetUp() override {
+    if (GetParam() == persistence::backend_kind::sqlite) {
+      cfg_.database = test::database_config_for("sqlite://" + (dir_.path() / "tm.db").string());
+    } else {
+      pg_ = std::make_unique<test::pg_database>();
+      cfg_.database = test::database_config_for(pg_->url());
+    }
+    cfg_.database.worker_threads = 2;
+    cfg_.jobs.restart_backoff_ms = 50;
+    cfg_.jobs.restart_backoff_max_ms = 1000;
+    cfg_.jobs.max_restarts = 5;
+    cfg_.jobs.restart_period_ms = 60000;
+    cfg_.jobs.poll_interval_ms = 100;
+    store_ = persistence::open_store(cfg_.database);
+    store_->migrate();
+  }
+
+  std::int64_t sleep_job(const std::string& payload, std::string kind = "sleep") {
+    domain::new_job nj;
+    nj.kind = std::move(kind);
+    nj.payload = payload;
+    return store_->create_job(nj).id;
+  }
+
+  /// Waits until the job is terminal; returns it.
+  domain::job wait_terminal(std::int64_t id, std::chrono::milliseconds timeout = 20s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto j = store_->find_job(id);
+      if (j && domain::is_terminal(j->status))
+        return *j;
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "job " << id << " did not finish; status "
+                      << (j ? std::string(domain::to_string(j->status)) : "missing");
+        return j.value_or(domain::job{});
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+
+  std::vector<domain::job_event> events_of(std::int64_t id, const std::string& type) {
+    std::vector<domain::job_event> out;
+    for (auto& e : store_->list_events(id, 0, 1000))
+      if (e.type == type)
+        out.push_back(e);
+    return out;
+  }
+
+  test::temp_dir dir_;
+  std::unique_ptr<test::pg_database> pg_;
+  config::config cfg_;
+  std::unique_ptr<persistence::store> store_;
+};
+
+TEST(restart_backoff, doubles_from_the_base_up_to_the_cap) {
+  config::jobs_config cfg;
+  cfg.restart_backoff_ms = 100;
+  cfg.restart_backoff_max_ms = 1000;
+  EXPECT_EQ(restart_backoff(cfg, 1), 100ms);
+  EXPECT_EQ(restart_backoff(cfg, 2), 200ms);
+  EXPECT_EQ(restart_backoff(cfg, 4), 800ms);
+  EXPECT_EQ(restart_backoff(cfg, 5), 1000ms);
+  EXPECT_EQ(restart_backoff(cfg, 60), 1000ms);
+}
+
+TEST_P(job_runtime_test, a_sleep_job_runs_every_step_once_and_succeeds) {
+  const auto id = sleep_job(R"({"steps": 6, "stepMs": 5})");
+  job_runtime rt{cfg_, *store_};
+  const auto j = wait_terminal(id);
+  EXPECT_EQ(j.status, job_status::succeeded) << j.error;
+  EXPECT_EQ(j.progress.done, 6);
+  EXPECT_EQ(j.progress.total, 6);
+  EXPECT_EQ(j.attempts, 1);
+  EXPECT_EQ(j.result, R"({"steps":6})");
+  EXPECT_EQ(store_->sleep_steps(id), one_to(6));
+  EXPECT_TRUE(rt.ping(2s));
+}
+
+TEST_P(job_runtime_test, a_crashing_job_is_restarted_with_backoff_then_succeeds) {
+  const auto id = sleep_job(R"({"steps": 5, "stepMs": 5, "crashTimes": 2, "crashAtStep": 3})");
+  job_runtime rt{cfg_, *store_};
+  const auto j = wait_terminal(id);
+  EXPECT_EQ(j.status, job_status::succeeded) << j.error;
+  EXPECT_EQ(j.attempts, 3);
+  EXPECT_EQ(store_->sleep_steps(id), one_to(5));
+  EXPECT_EQ(events_of(id, "crash").size(), 2u);
+  const auto restarts = events_of(id, "restart");
+  ASSERT_EQ(restarts.size(), 2u);
+  for (std::size_t i = 0; i < restarts.size(); ++i) {
+    const auto data = nlohmann::json::parse(restarts[i].data);
+    const auto expected = restart_backoff(cfg_.jobs, static_cast<int>(i) + 1).count();
+    EXPECT_EQ(data.at("restart").get<int>(), static_cast<int>(i) + 1);
+    EXPECT_EQ(data.at("delayMs").get<long long>(), expected);
+    EXPECT_GE(data.at("sinceCrashMs").get<long long>(), expected) << "restarted before its backoff";
+  }
+  EXPECT_GE(restarts[1].at - restarts[0].at, restart_backoff(cfg_.jobs, 2).count() - 5);
+  EXPECT_EQ(rt.stats().restarts, 2u);
+}
+
+TEST_P(job_runtime_test, after_exactly_the_restart_limit_the_job_fails_with_its_reason) {
+  cfg_.jobs.max_restarts = 3;
+  const auto id = sleep_job(R"({"steps": 3, "stepMs": 1, "crashTimes": 100, "crashAtStep": 2})");
+  job_runtime rt{cfg_, *store_};
+  const auto j = wait_terminal(id);
+  EXPECT_EQ(j.status, job_status::failed);
+  EXPECT_NE(j.error.find("restart limit reached: 3 restarts within 60000 ms"), std::string::npos) << j.error;
+  EXPECT_NE(j.error.find("crashed on purpose before step 2"), std::string::npos) << j.error;
+  EXPECT_EQ(events_of(id, "restart").size(), 3u);
+  EXPECT_EQ(events_of(id, "crash").size(), 4u);
+  EXPECT_EQ(j.attempts, 4);
+  EXPECT_EQ(store_->sleep_steps(id), one_to(1)); // step 1 ran once; step 2 never
+  EXPECT_EQ(rt.stats().restart_limit_hits, 1u);
+}
+
+TEST_P(job_runtime_test, a_job_left_running_by_a_dead_daemon_is_adopted_and_resumes) {
+  const auto id = sleep_job(R"({"steps": 6, "stepMs": 5})");
+  // What a daemon killed after step 3 leaves behind.
+  store_->update_job(id, domain::job_update{job_status::running});
+  for (int step = 1; step <= 3; ++step)
+    ASSERT_TRUE(store_->record_sleep_step(id, step, 6));
+  job_runtime rt{cfg_, *store_};
+  const auto j = wait_terminal(id);
+  EXPECT_EQ(j.status, job_status::succeeded) << j.error;
+  EXPECT_EQ(store_->sleep_steps(id), one_to(6));
+}
+
+TEST_P(job_runtime_test, new_jobs_are_picked_up_while_running) {
+  job_runtime rt{cfg_, *store_};
+  const auto a = sleep_job(R"({"steps": 2, "stepMs": 1})");
+  rt.nudge();
+  const auto b = sleep_job(R"({"steps": 2, "stepMs": 1})"); // found by the periodic poll
+  EXPECT_EQ(wait_terminal(a).status, job_status::succeeded);
+  EXPECT_EQ(wait_terminal(b).status, job_status::succeeded);
+}
+
+TEST_P(job_runtime_test, a_cancelled_job_stops_and_records_no_further_step) {
+  const auto id = sleep_job(R"({"steps": 1000, "stepMs": 10})");
+  job_runtime rt{cfg_, *store_};
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (store_->sleep_steps(id).size() < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  store_->update_job(id, domain::job_update{job_status::cancelled});
+  caf::scoped_actor self{rt.system()};
+  self->request(rt.supervisor(), 2s, cancel_atom::value, id).receive([](bool running) { EXPECT_TRUE(running); },
+                                                                    [](caf::error& e) { FAIL() << caf::to_string(e); });
+  const auto steps = store_->sleep_steps(id).size();
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(store_->sleep_steps(id).size(), steps);
+  EXPECT_LT(steps, 1000u);
+  EXPECT_EQ(store_->find_job(id)->status, job_status::cancelled);
+}
+
+TEST_P(job_runtime_test, shutdown_keeps_progress_and_a_new_runtime_finishes_the_job) {
+  const auto id = sleep_job(R"({"steps": 40, "stepMs": 10})");
+  {
+    job_runtime rt{cfg_, *store_};
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (store_->sleep_steps(id).size() < 5 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(10ms);
+    EXPECT_TRUE(rt.stop(5s));
+  }
+  const auto mid = store_->find_job(id);
+  EXPECT_EQ(mid->status, job_status::running);
+  EXPECT_EQ(static_cast<std::size_t>(mid->progress.done), store_->sleep_steps(id).size());
+  job_runtime again{cfg_, *store_};
+  EXPECT_EQ(wait_terminal(id).status, job_status::succeeded);
+  EXPECT_EQ(store_->sleep_steps(id), one_to(40));
+}
+
+TEST_P(job_runtime_test, unknown_kinds_and_bad_payloads_fail_the_job_with_a_reason) {
+  const auto unknown = sleep_job("{}", "teleport");
+  const auto bad = sleep_job(R"({"steps": "many"})");
+  job_runtime rt{cfg_, *store_};
+  const auto u = wait_terminal(unknown);
+  EXPECT_EQ(u.status, job_status::failed);
+  EXPECT_EQ(u.error, "unknown job kind: teleport");
+  const auto b = wait_terminal(bad);
+  EXPECT_EQ(b.status, job_status::failed);
+  EXPECT_EQ(b.error, "invalid sleep payload: steps must be an integer");
+}
+
+INSTANTIATE_TEST_SUITE_P(backends, job_runtime_test,
+                         ::testing::Values(persistence::backend_kind::sqlite, persistence::backend_kind::postgresql),
+                         [](const auto& info) { return std::string(persistence::to_string(info.param)); });
+
+} // namespace
+} // namespace tunemantra::actors
