@@ -23,8 +23,10 @@ using supervisor_actor = caf::typed_actor<
   caf::reacts_to<poll_atom>,
   // The periodic poll; re-arms itself.
   caf::reacts_to<tick_atom>,
-  // Spawns a crashed job again once its backoff has passed (sent to itself).
+  // Restarts a crashed job once its backoff has passed: records the restart (sent to itself).
   caf::reacts_to<restart_atom, std::int64_t>,
+  // Spawns the actor of a known job whose restart is recorded (sent to itself).
+  caf::reacts_to<adopt_atom, std::int64_t>,
   // Orderly shutdown: stops every job actor, answers when they are gone, then quits.
   caf::replies_to<shutdown_atom>::with<bool>>;
 

@@ -32,6 +32,7 @@ void off_thread(const job_context& ctx, const char* what, F fn) {
   }
 }
 
+/// Records the final crash and marks the job failed, in that order, on one executor task.
 void give_up(self_ptr self, std::int64_t id, const supervisor_state::entry& e) {
   auto& ctx = self->state.ctx;
   ctx.stats->restart_limit_hits++;
@@ -39,7 +40,9 @@ void give_up(self_ptr self, std::int64_t id, const supervisor_state::entry& e) {
                       + std::to_string(ctx.jobs.restart_period_ms) + " ms; last error: " + e.last_error;
   log::warn("supervisor gave up on job", {{"job", std::to_string(id)}, {"reason", reason}});
   auto* store = ctx.store;
-  off_thread(ctx, "fail job", [store, id, reason] {
+  const auto error = e.last_error;
+  off_thread(ctx, "fail job", [store, id, reason, error] {
+    store->append_event(id, "crash", "job actor crashed: " + error);
     store->update_job(id, domain::job_update{domain::job_status::failed, reason});
   });
 }
@@ -99,14 +102,14 @@ void supervisor_state::on_down(self_ptr self, const caf::down_msg& msg) {
   const auto period = std::chrono::milliseconds{ctx.jobs.restart_period_ms};
   while (!e.restarts.empty() && now - e.restarts.front() > period)
     e.restarts.pop_front();
-  auto* store = ctx.store;
-  const auto error = e.last_error;
-  off_thread(ctx, "record crash", [store, id, error] { store->append_event(id, "crash", "job actor crashed: " + error); });
   if (static_cast<int>(e.restarts.size()) >= ctx.jobs.max_restarts) {
     give_up(self, id, e);
     jobs.erase(id);
     return;
   }
+  auto* store = ctx.store;
+  const auto error = e.last_error;
+  off_thread(ctx, "record crash", [store, id, error] { store->append_event(id, "crash", "job actor crashed: " + error); });
   const int n = static_cast<int>(e.restarts.size()) + 1;
   const auto delay = restart_backoff(ctx.jobs, n);
   log::warn("job actor crashed", {{"job", std::to_string(id)}, {"error", e.last_error},
@@ -192,9 +195,23 @@ supervisor_actor::behavior_type supervisor(self_ptr self, job_context ctx) {
       const auto data = R"({"restart":)" + std::to_string(n) + R"(,"delayMs":)"
                         + std::to_string(restart_backoff(st.ctx.jobs, static_cast<int>(n)).count())
                         + R"(,"sinceCrashMs":)" + std::to_string(since_crash.count()) + "}";
+      // The restart is recorded before the new actor starts, so the history is always in order.
       auto* store = st.ctx.store;
-      off_thread(st.ctx, "record restart", [store, id, message, data] { store->append_event(id, "restart", message, data); });
-      st.spawn_job(self, id);
+      auto me = caf::actor_cast<supervisor_actor>(self);
+      off_thread(st.ctx, "record restart", [store, id, message, data, me] {
+        try {
+          store->append_event(id, "restart", message, data);
+        } catch (const std::exception& e) {
+          log::warn("supervisor could not record restart", {{"job", std::to_string(id)}, {"error", e.what()}});
+        }
+        caf::anon_send(me, adopt_atom::value, id);
+      });
+    },
+    [=](adopt_atom, std::int64_t id) {
+      auto& st = self->state;
+      auto it = st.jobs.find(id);
+      if (!st.shutting_down && it != st.jobs.end() && !it->second.actor)
+        st.spawn_job(self, id);
     },
     [=](shutdown_atom) -> caf::result<bool> {
       auto& st = self->state;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "persistence/migrations.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace tunemantra {
@@ -59,7 +60,10 @@ TEST_F(daemon_process, offline_tmctl_runs_beside_a_running_daemon) {
   auto d = start(sqlite_url(), test::free_port());
   process ctl{TM_TMCTL_PATH, {"migrate", "--status"}, {{"TUNEMANTRA_DATABASE_URL", sqlite_url()}}};
   EXPECT_EQ(ctl.wait(20s), 0) << ctl.err();
-  EXPECT_NE(ctl.out().find("schema version 1"), std::string::npos) << ctl.out();
+  const auto latest = std::to_string(persistence::latest_schema_version(persistence::backend_kind::sqlite));
+  EXPECT_NE(ctl.out().find("schema version " + latest + " (this tmctl knows up to " + latest + ")"),
+            std::string::npos)
+    << ctl.out();
 }
 
 TEST_F(daemon_process, a_bad_config_value_exits_2_with_one_line_naming_it) {
