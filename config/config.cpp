@@ -62,6 +62,8 @@ const std::vector<spec>& specs() {
      std::int64_t{1} << 40},
     {"http.cookie_secure", bool_ref{[](config& c) -> bool& { return c.http.cookie_secure; }}},
     {"http.cors_origins", list_ref{[](config& c) -> std::vector<std::string>& { return c.http.cors_origins; }}},
+    {"http.tls_cert_file", string_ref{[](config& c) -> std::string& { return c.http.tls_cert_file; }}},
+    {"http.tls_key_file", string_ref{[](config& c) -> std::string& { return c.http.tls_key_file; }}},
     {"database.url", string_ref{[](config& c) -> std::string& { return c.database.url; }}, 0, 0, check_url},
     {"database.pool_size", int_ref{[](config& c) -> int& { return c.database.pool_size; }}, 1, 256},
     {"database.lease_timeout_ms", int_ref{[](config& c) -> int& { return c.database.lease_timeout_ms; }}, 1,
@@ -272,6 +274,9 @@ config load(const std::optional<std::string>& path, const env_lookup& env) {
       assign(cfg, s, from_env(s, *text, from), from);
     }
   }
+  if (cfg.http.tls_cert_file.empty() != cfg.http.tls_key_file.empty())
+    throw config_error("config error: http.tls_cert_file and http.tls_key_file must be set together"
+                       + std::string(path ? " (" + *path + ")" : ""));
   return cfg;
 }
 

@@ -22,6 +22,8 @@ struct http_config {
   std::int64_t max_body_bytes = defaults::http_max_body_bytes;
   bool cookie_secure = defaults::http_cookie_secure;
   std::vector<std::string> cors_origins; ///< exact origins allowed by CORS; empty: none
+  std::string tls_cert_file;             ///< PEM certificate; with tls_key_file, serve HTTPS
+  std::string tls_key_file;
 };
 
 struct database_config {

@@ -7,11 +7,14 @@
 #include <optional>
 #include <pthread.h>
 #include <thread>
+#include <chrono>
 
 #include <CLI/CLI.hpp>
 
 #include "config/config.hpp"
 #include "domain/log.hpp"
+#include "actors/runtime.hpp"
+#include "daemon/systemd_notify.hpp"
 #include "http/server.hpp"
 #include "persistence/database_url.hpp"
 #include "persistence/errors.hpp"
@@ -36,39 +39,63 @@ sigset_t block_stop_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
 
+/// Ends the process if an orderly stop takes longer than the grace period. Every write is
+/// transactional and every job resumes from its row, so exiting mid-step loses nothing.
+void arm_grace_deadline(std::chrono::milliseconds grace) {
+  std::thread([grace] {
+    std::this_thread::sleep_for(grace);
+    tmn::log::warn("daemon grace period expired; exiting with work in flight (it resumes on next start)",
+                   {{"grace_ms", std::to_string(grace.count())}});
+    std::_Exit(0);
+  }).detach();
+}
+
 int run(const tmn::config::config& cfg, const options& opt) {
   const auto url = tmn::persistence::parse_database_url(cfg.database.url);
-  std::optional<tmn::persistence::file_lock> lock;
   tmn::persistence::ensure_database_folder(url);
+  std::optional<tmn::persistence::file_lock> lock;
   if (url.backend == tmn::persistence::backend_kind::sqlite && !opt.migrate_only)
     lock.emplace(url.target + ".lock");
 
   auto store = tmn::persistence::open_store(cfg.database);
   const int applied = store->migrate();
   tmn::log::info("store ready", {{"backend", std::string(tmn::persistence::to_string(url.backend))},
-                                {"schema", std::to_string(store->schema_version())},
-                                {"applied", std::to_string(applied)}});
+                                 {"schema", std::to_string(store->schema_version())},
+                                 {"applied", std::to_string(applied)}});
   if (opt.migrate_only)
     return 0;
 
-  tmn::http::server http{cfg.http, *store};
-  http.bind();
+  // Signals are blocked before any thread starts, so only the waiter below receives them.
   const sigset_t stop_signals = block_stop_signals();
+  tmn::actors::job_runtime runtime{cfg, *store};
+  tmn::http::server http{cfg.http, *store, runtime};
+  http.bind();
+  const auto grace = std::chrono::milliseconds{cfg.daemon.shutdown_grace_ms};
   std::thread waiter{[&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
+    if (sig == SIGUSR1)
+      return; // the main thread is done and wakes us
     tmn::log::info("daemon stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    tmn::daemon::notify_stopping();
+    arm_grace_deadline(grace);
     http.stop();
   }};
-  tmn::log::info("daemon started", {{"version", "0.1.0"}, {"pid", std::to_string(::getpid())}});
-  http.run();
-  // run() also returns if the listener fails; make the waiter return in every case.
-  pthread_kill(waiter.native_handle(), SIGTERM);
+  {
+    const auto watchdog_timeout = std::chrono::milliseconds{cfg.daemon.watchdog_timeout_ms};
+    tmn::daemon::watchdog dog{[&] { return runtime.ping(watchdog_timeout); }};
+    tmn::log::info("daemon started", {{"version", "0.1.0"}, {"pid", std::to_string(::getpid())}});
+    tmn::daemon::notify_ready("serving on " + cfg.http.host + ":" + std::to_string(http.port()));
+    http.run(); // returns once stop() was called and running handlers finished
+  }
+  pthread_kill(waiter.native_handle(), SIGUSR1);
   waiter.join();
+  runtime.stop(grace);
   tmn::log::info("daemon stopped");
   return 0;
 }

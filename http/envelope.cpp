@@ -8,7 +8,7 @@
 namespace tunemantra::http {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, int>, 15> codes{{
+constexpr std::array<std::pair<std::string_view, int>, 16> codes{{
   {"VALIDATION_ERROR", 400},
   {"MALFORMED_JSON", 400},
   {"AUTH_REQUIRED", 401},
@@ -17,6 +17,7 @@ constexpr std::array<std::pair<std::string_view, int>, 15> codes{{
   {"INSUFFICIENT_SCOPE", 403},
   {"FORBIDDEN", 403},
   {"NOT_FOUND", 404},
+  {"METHOD_NOT_ALLOWED", 405},
   {"CONFLICT", 409},
   {"INVALID_STATE", 409},
   {"PAYLOAD_TOO_LARGE", 413},

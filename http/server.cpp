@@ -1,5 +1,9 @@
 #include "http/server.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <random>
 #include <stdexcept>
 
 #include <sys/socket.h>
@@ -11,87 +15,230 @@
 #include "persistence/errors.hpp"
 
 namespace tunemantra::http {
+namespace {
 
-server::server(const config::http_config& cfg, persistence::store& store)
-  : cfg_(cfg), store_(store), srv_(std::make_unique<httplib::Server>()) {
+using clock = std::chrono::steady_clock;
+
+/// What the middleware learns about the request being served on this thread (cpp-httplib runs
+/// pre-routing, the handler, post-routing and the logger of one request on one thread).
+struct request_state {
+  clock::time_point start;
+  std::string id;
+  const route* matched = nullptr;
+  path_params params;
+};
+thread_local request_state current;
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out(32, '0');
+  for (auto& c : out)
+    c = hex[rng() & 15];
+  return out;
+}
+
+/// A client's X-Request-Id is kept when it is short and plain; otherwise we make one.
+std::string request_id_for(const httplib::Request& req) {
+  const auto given = req.get_header_value("X-Request-Id");
+  const bool plain = !given.empty() && given.size() <= 128 && std::all_of(given.begin(), given.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+  return plain ? given : new_request_id();
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items)
+    out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+std::unique_ptr<httplib::Server> make_server(const config::http_config& cfg) {
+  if (!cfg.tls_cert_file.empty()) {
+    auto tls = std::make_unique<httplib::SSLServer>(cfg.tls_cert_file.c_str(), cfg.tls_key_file.c_str());
+    if (!tls->is_valid())
+      throw std::runtime_error("cannot load TLS certificate " + cfg.tls_cert_file + " or key " + cfg.tls_key_file);
+    return tls;
+  }
+  return std::make_unique<httplib::Server>();
+}
+
+} // namespace
+
+server::server(const config::http_config& cfg, persistence::store& store, actors::job_runtime& runtime)
+  : services_{cfg, store, runtime, {}, clock::now()},
+    router_(static_cast<std::size_t>(cfg.max_body_bytes)),
+    srv_(make_server(cfg)) {
   // DESIGN.md: without TCP_NODELAY and a large keep-alive count cpp-httplib serves ~1.8k req/s.
   srv_->set_tcp_nodelay(true);
-  srv_->set_keep_alive_max_count(static_cast<std::size_t>(cfg_.keep_alive_max_count));
-  srv_->set_read_timeout(std::chrono::milliseconds{cfg_.read_timeout_ms});
+  srv_->set_keep_alive_max_count(static_cast<std::size_t>(cfg.keep_alive_max_count));
+  srv_->set_read_timeout(std::chrono::milliseconds{cfg.read_timeout_ms});
   // cpp-httplib's default also sets SO_REUSEPORT, which lets a second daemon share the port
   // silently; keep only SO_REUSEADDR so a restart can rebind while old connections linger.
   srv_->set_socket_options([](int sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  srv_->set_payload_max_length(static_cast<std::size_t>(cfg_.max_body_bytes));
-  const auto threads = static_cast<std::size_t>(cfg_.threads);
+  const auto threads = static_cast<std::size_t>(cfg.threads);
   srv_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  install_routes();
+
+  add_ops_routes(router_, services_);
+  add_job_routes(router_, services_);
+  srv_->set_payload_max_length(router_.largest_body());
+  install_middleware();
 }
 
 server::~server() = default;
 
-void server::install_routes() {
-  srv_->set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+void server::install_middleware() {
+  const auto cfg = services_.http;
+  const bool tls = !cfg.tls_cert_file.empty();
+
+  auto security_headers = [tls](httplib::Response& res) {
+    res.set_header("X-Request-Id", current.id);
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("Referrer-Policy", "no-referrer");
     res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Cache-Control", "no-store");
+    if (tls)
+      res.set_header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  };
+
+  srv_->set_pre_routing_handler([this, cfg, security_headers](const httplib::Request& req, httplib::Response& res) {
+    current.start = clock::now();
+    current.id = request_id_for(req);
+    current.matched = nullptr;
+    const auto origin = req.get_header_value("Origin");
+    const bool cors_ok = !origin.empty()
+                         && std::find(cfg.cors_origins.begin(), cfg.cors_origins.end(), origin) != cfg.cors_origins.end();
+    if (cors_ok) {
+      res.set_header("Access-Control-Allow-Origin", origin);
+      res.set_header("Access-Control-Allow-Credentials", "true");
+      res.set_header("Access-Control-Expose-Headers",
+                     "ETag, Location, Retry-After, X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset");
+      res.set_header("Vary", "Origin");
+    }
+    const auto methods = router_.methods_for(req.path);
+    if (req.method == "OPTIONS") { // CORS preflight
+      security_headers(res);
+      if (methods.empty()) {
+        send_error(res, "NOT_FOUND", "no such route");
+      } else if (!cors_ok) {
+        send_error(res, "FORBIDDEN", "origin not allowed");
+      } else {
+        res.status = 204;
+        res.set_header("Access-Control-Allow-Methods", join(methods));
+        res.set_header("Access-Control-Allow-Headers",
+                       "Authorization, Content-Type, Idempotency-Key, If-None-Match, X-CSRF-Token, X-Request-Id");
+        res.set_header("Access-Control-Max-Age", "600");
+      }
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    current.matched = router_.match(req.method, req.path, current.params);
+    if (!current.matched) {
+      security_headers(res);
+      if (methods.empty()) {
+        send_error(res, "NOT_FOUND", "no such route");
+      } else {
+        send_error(res, "METHOD_NOT_ALLOWED", "use " + join(methods), {{"allowed", methods}});
+        res.set_header("Allow", join(methods));
+      }
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // The body limit is checked before the body is read.
+    if (req.has_header("Content-Length")) {
+      const auto text = req.get_header_value("Content-Length");
+      char* end = nullptr;
+      const auto length = std::strtoull(text.c_str(), &end, 10);
+      const bool valid = !text.empty() && end && *end == '\0';
+      if (!valid || length > current.matched->max_body) {
+        security_headers(res);
+        send_error(res, "PAYLOAD_TOO_LARGE",
+                   "request body is larger than " + std::to_string(current.matched->max_body) + " bytes",
+                   {{"limit", current.matched->max_body}});
+        res.set_header("Connection", "close");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
   });
+
+  auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
+    if (current.matched)
+      current.matched->fn(req, res, current.params);
+  };
+  srv_->Get(".*", dispatch);
+  srv_->Post(".*", dispatch);
+  srv_->Put(".*", dispatch);
+  srv_->Patch(".*", dispatch);
+  srv_->Delete(".*", dispatch);
+
+  srv_->set_post_routing_handler(
+    [security_headers](const httplib::Request&, httplib::Response& res) { security_headers(res); });
+
   srv_->set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown";
     try {
       std::rethrow_exception(ep);
     } catch (const persistence::store_unavailable& e) {
       send_error(res, "UNAVAILABLE", "the database is unavailable, try again shortly");
       res.set_header("Retry-After", "1");
-      log::warn("request failed", {{"path", req.path}, {"error", e.what()}});
-      return;
+      log::warn("request failed", {{"request_id", current.id}, {"path", req.path}, {"error", e.what()}});
     } catch (const std::exception& e) {
-      what = e.what();
+      send_error(res, "INTERNAL_ERROR", "internal error (request " + current.id + ")");
+      log::error("request failed", {{"request_id", current.id}, {"path", req.path}, {"error", e.what()}});
     } catch (...) {
+      send_error(res, "INTERNAL_ERROR", "internal error (request " + current.id + ")");
+      log::error("request failed", {{"request_id", current.id}, {"path", req.path}, {"error", "unknown"}});
     }
-    log::error("request failed", {{"path", req.path}, {"error", what}});
-    send_error(res, "INTERNAL_ERROR", "internal error");
-  });
-  srv_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty())
-      return;
-    if (res.status == 404)
-      send_error(res, "NOT_FOUND", "no such route");
-    else if (res.status == 413)
-      send_error(res, "PAYLOAD_TOO_LARGE", "request body is too large");
-    else if (res.status == 400)
-      send_error(res, "VALIDATION_ERROR", "bad request");
   });
 
-  srv_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"({"status":"ok"})", "application/json");
+  // Answers cpp-httplib produced itself (a malformed request line, a body over the hard limit).
+  srv_->set_error_handler([security_headers](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty())
+      return;
+    security_headers(res);
+    if (res.status == 413)
+      send_error(res, "PAYLOAD_TOO_LARGE", "request body is too large");
+    else if (res.status == 404)
+      send_error(res, "NOT_FOUND", "no such route");
+    else if (res.status >= 400 && res.status < 500)
+      send_error(res, "VALIDATION_ERROR", "malformed request");
   });
-  srv_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    try {
-      store_.ping();
-      res.set_content(R"({"status":"ready"})", "application/json");
-    } catch (const std::exception& e) {
-      res.status = 503;
-      res.set_content(json{{"status", "unavailable"}, {"reason", e.what()}}.dump(), "application/json");
-    }
+
+  srv_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    const double seconds = std::chrono::duration<double>(clock::now() - current.start).count();
+    const std::string route = current.matched ? current.matched->path : "unmatched";
+    services_.metrics.observe(route, req.method, res.status, seconds);
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.3f", seconds * 1000);
+    log::info("http served", {{"request_id", current.id},
+                              {"method", req.method},
+                              {"path", req.path},
+                              {"route", route},
+                              {"status", std::to_string(res.status)},
+                              {"ms", ms},
+                              {"bytes", std::to_string(res.body.size())},
+                              {"remote", req.remote_addr}});
   });
 }
 
 void server::bind() {
-  if (cfg_.port == 0) {
-    port_ = srv_->bind_to_any_port(cfg_.host);
+  const auto& cfg = services_.http;
+  if (cfg.port == 0) {
+    port_ = srv_->bind_to_any_port(cfg.host);
     if (port_ < 0)
-      throw std::runtime_error("cannot bind " + cfg_.host + " to any port");
+      throw std::runtime_error("cannot bind " + cfg.host + " to any port");
   } else {
-    if (!srv_->bind_to_port(cfg_.host, cfg_.port))
-      throw std::runtime_error("cannot bind " + cfg_.host + ":" + std::to_string(cfg_.port)
+    if (!srv_->bind_to_port(cfg.host, cfg.port))
+      throw std::runtime_error("cannot bind " + cfg.host + ":" + std::to_string(cfg.port)
                                + " (in use, or not permitted)");
-    port_ = cfg_.port;
+    port_ = cfg.port;
   }
-  log::info("http bound", {{"host", cfg_.host}, {"port", std::to_string(port_)}});
+  log::info("http bound", {{"host", cfg.host},
+                           {"port", std::to_string(port_)},
+                           {"tls", cfg.tls_cert_file.empty() ? "off" : "on"}});
 }
 
 void server::run() { srv_->listen_after_bind(); }

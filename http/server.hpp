@@ -1,13 +1,13 @@
 #pragma once
-// The REST front end: a tuned cpp-httplib server with the operational routes. Resource routes
-// are added by one file per resource as the API grows.
+// The REST front end: a tuned cpp-httplib server. Every request passes one middleware chain:
+// request id, CORS, route match and body limit (before the body is read), the handler, security
+// headers, one access-log line and the request metrics.
 
-#include <atomic>
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
-#include "persistence/store.hpp"
+#include "http/router.hpp"
+#include "http/services.hpp"
 
 namespace httplib {
 class Server;
@@ -17,25 +17,26 @@ namespace tunemantra::http {
 
 class server {
 public:
-  server(const config::http_config& cfg, persistence::store& store);
+  server(const config::http_config& cfg, persistence::store& store, actors::job_runtime& runtime);
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
   /// Binds the configured host and port (port 0: any free port); throws std::runtime_error on failure.
   void bind();
-  /// The bound port.
   int port() const { return port_; }
   /// Serves until stop(); blocks the calling thread.
   void run();
   /// Stops accepting, lets running handlers finish, and makes run() return.
   void stop();
 
-private:
-  void install_routes();
+  const router& routes() const { return router_; }
 
-  config::http_config cfg_;
-  persistence::store& store_;
+private:
+  void install_middleware();
+
+  services services_;
+  router router_;
   std::unique_ptr<httplib::Server> srv_;
   int port_ = 0;
 };

@@ -1,0 +1,172 @@
+// Jobs: GET /api/jobs, GET /api/jobs/{id}, GET /api/jobs/{id}/events, POST /api/jobs/{id}/cancel.
+
+#include <optional>
+
+#include <caf/function_view.hpp>
+
+#include <httplib.h>
+
+#include "domain/time.hpp"
+#include "http/envelope.hpp"
+#include "http/query.hpp"
+#include "http/router.hpp"
+#include "http/services.hpp"
+#include "persistence/errors.hpp"
+
+namespace tunemantra::http {
+namespace {
+
+json optional_time(const std::optional<domain::millis>& t) {
+  return t ? json(domain::format_rfc3339(*t)) : json(nullptr);
+}
+
+/// The stored JSON text of a job's result; a row with broken JSON shows null rather than failing.
+json stored_json(const std::string& text) {
+  auto parsed = json::parse(text, nullptr, false);
+  return parsed.is_discarded() ? json(nullptr) : parsed;
+}
+
+json job_json(const domain::job& j) {
+  const auto self = "/api/jobs/" + std::to_string(j.id);
+  return {
+    {"id", j.id},
+    {"kind", j.kind},
+    {"status", domain::to_string(j.status)},
+    {"progress", {{"total", j.progress.total}, {"done", j.progress.done}, {"failed", j.progress.failed}}},
+    {"attempts", j.attempts},
+    {"createdAt", domain::format_rfc3339(j.created_at)},
+    {"updatedAt", domain::format_rfc3339(j.updated_at)},
+    {"scheduledAt", optional_time(j.scheduled_at)},
+    {"startedAt", optional_time(j.started_at)},
+    {"finishedAt", optional_time(j.finished_at)},
+    {"error", j.error.empty() ? json(nullptr) : json(j.error)},
+    {"result", stored_json(j.result)},
+    {"links", {{"self", self}, {"events", self + "/events"}, {"cancel", self + "/cancel"}}},
+  };
+}
+
+json event_json(const domain::job_event& e) {
+  return {{"id", e.id},     {"jobId", e.job_id},        {"at", domain::format_rfc3339(e.at)},
+          {"type", e.type}, {"message", e.message},     {"data", stored_json(e.data)}};
+}
+
+std::string etag_of(const domain::job& j) {
+  return "\"j" + std::to_string(j.id) + "-v" + std::to_string(j.row_version) + "\"";
+}
+
+/// Whether an If-None-Match header names this ETag (or is `*`).
+bool etag_matches(const std::string& header, const std::string& etag) {
+  if (header == "*")
+    return true;
+  std::size_t start = 0;
+  while (start < header.size()) {
+    auto comma = header.find(',', start);
+    if (comma == std::string::npos)
+      comma = header.size();
+    auto item = header.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (item.starts_with("W/"))
+      item.erase(0, 2);
+    if (item == etag)
+      return true;
+    start = comma + 1;
+  }
+  return false;
+}
+
+/// Asks the supervisor to stop a job's actor, through a function view kept per HTTP thread.
+bool stop_job_actor(actors::job_runtime& runtime, std::int64_t id) {
+  thread_local std::optional<caf::function_view<actors::supervisor_actor>> view;
+  thread_local actors::supervisor_actor bound;
+  if (!view || bound != runtime.supervisor()) {
+    bound = runtime.supervisor();
+    view.emplace(caf::make_function_view(bound, caf::duration{std::chrono::seconds(2)}));
+  }
+  auto answer = (*view)(actors::cancel_atom::value, id);
+  return answer && *answer;
+}
+
+void send_job(httplib::Response& res, int status, const domain::job& j) {
+  res.set_header("ETag", etag_of(j));
+  if (!domain::is_terminal(j.status))
+    res.set_header("Retry-After", "2");
+  send_data(res, status, job_json(j));
+}
+
+} // namespace
+
+void add_job_routes(router& r, services& s) {
+  r.add("GET", "/api/jobs", [&s](const httplib::Request& req, httplib::Response& res, const path_params&) {
+    query q{req};
+    domain::job_filter filter;
+    q.paging(filter.page, filter.limit);
+    filter.kind = q.text("kind", 64);
+    if (auto status = q.text("status", 32)) {
+      filter.status = domain::parse_job_status(*status);
+      if (!filter.status)
+        q.invalid("status", "must be one of queued, scheduled, running, retrying, succeeded, partially_failed, "
+                            "failed, cancelled");
+    }
+    filter.created_from = q.time("createdFrom");
+    filter.created_to = q.time("createdTo");
+    if (!q.ok())
+      return send_error(res, "VALIDATION_ERROR", "invalid query parameters", q.details());
+    const auto page = s.store.list_jobs(filter);
+    json items = json::array();
+    for (const auto& j : page.items)
+      items.push_back(job_json(j));
+    send_data(res, 200, std::move(items), {{"page", page.page}, {"limit", page.limit}, {"total", page.total}});
+  });
+
+  r.add("GET", "/api/jobs/{id}", [&s](const httplib::Request& req, httplib::Response& res, const path_params& p) {
+    const auto job = s.store.find_job(std::stoll(p[0]));
+    if (!job)
+      return send_error(res, "NOT_FOUND", "no job " + p[0]);
+    if (req.has_header("If-None-Match") && etag_matches(req.get_header_value("If-None-Match"), etag_of(*job))) {
+      res.status = 304;
+      res.set_header("ETag", etag_of(*job));
+      if (!domain::is_terminal(job->status))
+        res.set_header("Retry-After", "2");
+      return;
+    }
+    send_job(res, 200, *job);
+  });
+
+  r.add("GET", "/api/jobs/{id}/events",
+        [&s](const httplib::Request& req, httplib::Response& res, const path_params& p) {
+          query q{req};
+          const auto after = q.integer("after", 0, INT64_MAX).value_or(0);
+          const auto limit = q.integer("limit", 1, 1000).value_or(100);
+          if (!q.ok())
+            return send_error(res, "VALIDATION_ERROR", "invalid query parameters", q.details());
+          const auto id = std::stoll(p[0]);
+          if (!s.store.find_job(id))
+            return send_error(res, "NOT_FOUND", "no job " + p[0]);
+          json items = json::array();
+          for (const auto& e : s.store.list_events(id, after, static_cast<int>(limit)))
+            items.push_back(event_json(e));
+          send_data(res, 200, std::move(items), {{"after", after}, {"limit", limit}});
+        });
+
+  r.add("POST", "/api/jobs/{id}/cancel",
+        [&s](const httplib::Request&, httplib::Response& res, const path_params& p) {
+          const auto id = std::stoll(p[0]);
+          // The row is the truth: mark it cancelled first, then stop the actor.
+          try {
+            domain::job_update cancel{domain::job_status::cancelled};
+            cancel.error = "cancelled by request";
+            const auto job = s.store.update_job(id, cancel);
+            if (!job)
+              return send_error(res, "NOT_FOUND", "no job " + p[0]);
+            stop_job_actor(s.runtime, id);
+            send_job(res, 202, *job);
+          } catch (const persistence::invalid_transition&) {
+            const auto job = s.store.find_job(id);
+            send_error(res, "INVALID_STATE", "job " + p[0] + " has already finished",
+                       {{"status", job ? domain::to_string(job->status) : "unknown"}});
+          }
+        });
+}
+
+} // namespace tunemantra::http
