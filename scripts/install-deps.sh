@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libcaf-dev libcpp-httplib-dev libsoci-dev libboost-dev libpq-dev libsqlite3-dev
   libtomlplusplus-dev nlohmann-json3-dev libgtest-dev libgmock-dev
-  libssl-dev libsystemd-dev libpugixml-dev libxml2-utils libcli11-dev
+  openssl libssl-dev libsystemd-dev libpugixml-dev libxml2-utils libcli11-dev
   postgresql postgresql-client sqlite3 curl systemd
 )
 

@@ -86,4 +86,8 @@ struct http_answer {
 
 http_answer http_get(int port, const std::string& path);
 
+/// Sends `request` as raw bytes to 127.0.0.1:port and returns what comes back until the server
+/// closes the connection or `timeout` passes.
+std::string raw_http(int port, const std::string& request, std::chrono::milliseconds timeout);
+
 } // namespace tunemantra::test
