@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
 
 #include "actors/runtime.hpp"
 #include "actors/supervisor.hpp"
@@ -212,6 +213,52 @@ TEST_P(job_runtime_test, unknown_kinds_and_bad_payloads_fail_the_job_with_a_reas
 INSTANTIATE_TEST_SUITE_P(backends, job_runtime_test,
                          ::testing::Values(persistence::backend_kind::sqlite, persistence::backend_kind::postgresql),
                          [](const auto& info) { return std::string(persistence::to_string(info.param)); });
+
+} // namespace
+} // namespace tunemantra::actors
+
+namespace tunemantra::actors {
+namespace {
+
+// Debian's CAF has no type-id checks at compile time: send every request of the supervisor's
+// interface through a real actor and check the answers' types and values.
+TEST(supervisor_messages, every_request_round_trips) {
+  test::temp_dir dir;
+  config::config cfg;
+  cfg.database = test::database_config_for("sqlite://" + (dir.path() / "tm.db").string());
+  cfg.jobs.poll_interval_ms = 60000; // no poll interference
+  auto store = persistence::open_store(cfg.database);
+  store->migrate();
+  domain::new_job nj;
+  nj.kind = "sleep";
+  nj.payload = R"({"steps": 100000, "stepMs": 50})";
+  const auto id = store->create_job(nj).id;
+  job_runtime rt{cfg, *store};
+  caf::scoped_actor self{rt.system()};
+  // One typed answer per request; an error or a wrong type fails the test.
+  auto ask_bool = [&](auto... xs) {
+    std::optional<bool> out;
+    self->request(rt.supervisor(), 5s, xs...).receive([&](bool answer) { out = answer; },
+                                                      [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+    return out;
+  };
+  std::optional<std::int64_t> live;
+  self->request(rt.supervisor(), 5s, ping_atom::value)
+    .receive([&](std::int64_t n) { live = n; }, [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+  ASSERT_TRUE(live.has_value());
+  // The first poll may have adopted the job already; a second adopt must say no either way.
+  ASSERT_TRUE(ask_bool(adopt_atom::value, id, std::string("sleep")).has_value());
+  EXPECT_EQ(ask_bool(adopt_atom::value, id, std::string("sleep")), false);
+  self->request(rt.supervisor(), 5s, ping_atom::value)
+    .receive([&](std::int64_t n) { live = n; }, [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+  EXPECT_EQ(live, 1);
+  EXPECT_EQ(ask_bool(cancel_atom::value, std::int64_t{424242}), false);
+  caf::anon_send(rt.supervisor(), poll_atom::value);
+  caf::anon_send(rt.supervisor(), restart_atom::value, std::int64_t{424242}); // unknown: ignored
+  caf::anon_send(rt.supervisor(), adopt_atom::value, std::int64_t{424242});   // unknown: ignored
+  EXPECT_EQ(ask_bool(cancel_atom::value, id), true);
+  EXPECT_EQ(ask_bool(shutdown_atom::value), true);
+}
 
 } // namespace
 } // namespace tunemantra::actors
