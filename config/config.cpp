@@ -85,6 +85,21 @@ const std::vector<spec>& specs() {
     {"jobs.restart_period_ms", int_ref{[](config& c) -> int& { return c.jobs.restart_period_ms; }}, 1,
      86'400'000},
     {"jobs.poll_interval_ms", int_ref{[](config& c) -> int& { return c.jobs.poll_interval_ms; }}, 10, 3'600'000},
+    {"auth.scrypt_log_n", int_ref{[](config& c) -> int& { return c.auth.scrypt_log_n; }}, 14, 20},
+    {"auth.session_idle_minutes", int_ref{[](config& c) -> int& { return c.auth.session_idle_minutes; }}, 1, 525'600},
+    {"auth.session_absolute_hours", int_ref{[](config& c) -> int& { return c.auth.session_absolute_hours; }}, 1,
+     8760},
+    {"auth.login_max_failures", int_ref{[](config& c) -> int& { return c.auth.login_max_failures; }}, 1, 1000},
+    {"auth.login_window_s", int_ref{[](config& c) -> int& { return c.auth.login_window_s; }}, 1, 86400},
+    {"auth.login_lock_s", int_ref{[](config& c) -> int& { return c.auth.login_lock_s; }}, 1, 86400},
+    {"auth.metrics_require_admin", bool_ref{[](config& c) -> bool& { return c.auth.metrics_require_admin; }}},
+    {"rate_limit.enabled", bool_ref{[](config& c) -> bool& { return c.rate_limit.enabled; }}},
+    {"rate_limit.auth_per_minute", int_ref{[](config& c) -> int& { return c.rate_limit.auth_per_minute; }}, 1,
+     1'000'000},
+    {"rate_limit.auth_burst", int_ref{[](config& c) -> int& { return c.rate_limit.auth_burst; }}, 1, 1'000'000},
+    {"rate_limit.api_per_minute", int_ref{[](config& c) -> int& { return c.rate_limit.api_per_minute; }}, 1,
+     10'000'000},
+    {"rate_limit.api_burst", int_ref{[](config& c) -> int& { return c.rate_limit.api_burst; }}, 1, 10'000'000},
   };
   return table;
 }

@@ -54,12 +54,32 @@ struct jobs_config {
   int poll_interval_ms = defaults::jobs_poll_interval_ms;
 };
 
+struct auth_config {
+  int scrypt_log_n = defaults::auth_scrypt_log_n;
+  int session_idle_minutes = defaults::auth_session_idle_minutes;
+  int session_absolute_hours = defaults::auth_session_absolute_hours;
+  int login_max_failures = defaults::auth_login_max_failures;
+  int login_window_s = defaults::auth_login_window_s;
+  int login_lock_s = defaults::auth_login_lock_s;
+  bool metrics_require_admin = defaults::auth_metrics_require_admin;
+};
+
+struct rate_limit_config {
+  bool enabled = defaults::rate_limit_enabled;
+  int auth_per_minute = defaults::rate_limit_auth_per_minute;
+  int auth_burst = defaults::rate_limit_auth_burst;
+  int api_per_minute = defaults::rate_limit_api_per_minute;
+  int api_burst = defaults::rate_limit_api_burst;
+};
+
 struct config {
   http_config http;
   database_config database;
   log_config log;
   daemon_config daemon;
   jobs_config jobs;
+  auth_config auth;
+  rate_limit_config rate_limit;
 };
 
 /// A bad file or value. `what()` is one line naming the key, the value and where it came from.

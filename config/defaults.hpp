@@ -38,4 +38,20 @@ inline constexpr int jobs_max_restarts = 5;               ///< restarts allowed 
 inline constexpr int jobs_restart_period_ms = 60000;
 inline constexpr int jobs_poll_interval_ms = 1000; ///< how often the store is checked for new and due jobs
 
+// [auth]
+inline constexpr int auth_scrypt_log_n = 15;              ///< scrypt N = 2^15 (at least 2^14)
+inline constexpr int auth_session_idle_minutes = 120;     ///< a session unused this long ends
+inline constexpr int auth_session_absolute_hours = 168;   ///< a session ends this long after login
+inline constexpr int auth_login_max_failures = 5;         ///< failed logins per username ...
+inline constexpr int auth_login_window_s = 900;           ///< ... within this window ...
+inline constexpr int auth_login_lock_s = 900;             ///< ... lock the username this long
+inline constexpr bool auth_metrics_require_admin = false; ///< GET /metrics needs an admin credential
+
+// [rate_limit] token buckets per API key (else per IP), per node
+inline constexpr bool rate_limit_enabled = true;
+inline constexpr int rate_limit_auth_per_minute = 20; ///< login and register
+inline constexpr int rate_limit_auth_burst = 10;
+inline constexpr int rate_limit_api_per_minute = 1200; ///< every other route
+inline constexpr int rate_limit_api_burst = 200;
+
 } // namespace tunemantra::defaults

@@ -73,7 +73,7 @@ int run(const tmn::config::config& cfg, const options& opt) {
   // Signals are blocked before any thread starts, so only the waiter below receives them.
   const sigset_t stop_signals = block_stop_signals();
   tmn::actors::job_runtime runtime{cfg, *store};
-  tmn::http::server http{cfg.http, *store, runtime};
+  tmn::http::server http{cfg, *store, runtime};
   http.bind();
   const auto grace = std::chrono::milliseconds{cfg.daemon.shutdown_grace_ms};
   std::thread waiter{[&] {

@@ -7,6 +7,8 @@
 #include <httplib.h>
 
 #include "domain/time.hpp"
+#include "domain/auth.hpp"
+#include "http/auth.hpp"
 #include "http/envelope.hpp"
 #include "http/query.hpp"
 #include "http/router.hpp"
@@ -87,6 +89,13 @@ bool stop_job_actor(actors::job_runtime& runtime, std::int64_t id) {
   return answer && *answer;
 }
 
+/// The job if the caller may see it: its own account's, or any for an admin. Others' are "not found".
+std::optional<domain::job> find_visible(services& s, const request_ctx& ctx, std::int64_t id) {
+  if (ctx.who->is_admin())
+    return s.store.find_job(id);
+  return s.store.find_job(id, ctx.who->user.id);
+}
+
 void send_job(httplib::Response& res, int status, const domain::job& j) {
   res.set_header("ETag", etag_of(j));
   if (!domain::is_terminal(j.status))
@@ -97,9 +106,12 @@ void send_job(httplib::Response& res, int status, const domain::job& j) {
 } // namespace
 
 void add_job_routes(router& r, services& s) {
-  r.add("GET", "/api/jobs", [&s](const httplib::Request& req, httplib::Response& res, const path_params&) {
+  r.add("GET", "/api/jobs", access::user(), [&s](const httplib::Request& req, httplib::Response& res,
+                                                  const request_ctx& ctx) {
     query q{req};
     domain::job_filter filter;
+    if (!ctx.who->is_admin())
+      filter.account_id = ctx.who->user.id; // admins see every account's jobs
     q.paging(filter.page, filter.limit);
     filter.kind = q.text("kind", 64);
     if (auto status = q.text("status", 32)) {
@@ -119,8 +131,10 @@ void add_job_routes(router& r, services& s) {
     send_data(res, 200, std::move(items), {{"page", page.page}, {"limit", page.limit}, {"total", page.total}});
   });
 
-  r.add("GET", "/api/jobs/{id}", [&s](const httplib::Request& req, httplib::Response& res, const path_params& p) {
-    const auto job = s.store.find_job(std::stoll(p[0]));
+  r.add("GET", "/api/jobs/{id}", access::user(), [&s](const httplib::Request& req, httplib::Response& res,
+                                                       const request_ctx& ctx) {
+    const auto& p = ctx.params;
+    const auto job = find_visible(s, ctx, std::stoll(p[0]));
     if (!job)
       return send_error(res, "NOT_FOUND", "no job " + p[0]);
     if (req.has_header("If-None-Match") && etag_matches(req.get_header_value("If-None-Match"), etag_of(*job))) {
@@ -133,15 +147,16 @@ void add_job_routes(router& r, services& s) {
     send_job(res, 200, *job);
   });
 
-  r.add("GET", "/api/jobs/{id}/events",
-        [&s](const httplib::Request& req, httplib::Response& res, const path_params& p) {
+  r.add("GET", "/api/jobs/{id}/events", access::user(),
+        [&s](const httplib::Request& req, httplib::Response& res, const request_ctx& ctx) {
+          const auto& p = ctx.params;
           query q{req};
           const auto after = q.integer("after", 0, INT64_MAX).value_or(0);
           const auto limit = q.integer("limit", 1, 1000).value_or(100);
           if (!q.ok())
             return send_error(res, "VALIDATION_ERROR", "invalid query parameters", q.details());
           const auto id = std::stoll(p[0]);
-          if (!s.store.find_job(id))
+          if (!find_visible(s, ctx, id))
             return send_error(res, "NOT_FOUND", "no job " + p[0]);
           json items = json::array();
           for (const auto& e : s.store.list_events(id, after, static_cast<int>(limit)))
@@ -149,9 +164,17 @@ void add_job_routes(router& r, services& s) {
           send_data(res, 200, std::move(items), {{"after", after}, {"limit", limit}});
         });
 
-  r.add("POST", "/api/jobs/{id}/cancel",
-        [&s](const httplib::Request&, httplib::Response& res, const path_params& p) {
+  r.add("POST", "/api/jobs/{id}/cancel", access::user(),
+        [&s](const httplib::Request&, httplib::Response& res, const request_ctx& ctx) {
+          const auto& p = ctx.params;
           const auto id = std::stoll(p[0]);
+          const auto visible = find_visible(s, ctx, id);
+          if (!visible)
+            return send_error(res, "NOT_FOUND", "no job " + p[0]);
+          const auto scope = domain::scope_for_job(visible->kind, true);
+          if (!ctx.who->can(scope))
+            return send_error(res, "INSUFFICIENT_SCOPE", "cancelling a " + visible->kind + " job needs " + scope,
+                              {{"required", scope}});
           // The row is the truth: mark it cancelled first, then stop the actor.
           try {
             domain::job_update cancel{domain::job_status::cancelled};

@@ -50,11 +50,11 @@ void render_jobs(std::string& out, services& s) {
 } // namespace
 
 void add_ops_routes(router& r, services& s) {
-  r.add("GET", "/healthz", [](const httplib::Request&, httplib::Response& res, const path_params&) {
+  r.add("GET", "/healthz", access::anyone(), [](const httplib::Request&, httplib::Response& res, const request_ctx&) {
     res.set_content(R"({"status":"ok"})", "application/json");
   });
 
-  r.add("GET", "/readyz", [&s](const httplib::Request&, httplib::Response& res, const path_params&) {
+  r.add("GET", "/readyz", access::anyone(), [&s](const httplib::Request&, httplib::Response& res, const request_ctx&) {
     nlohmann::json body = {{"status", "ready"}, {"database", "ok"}, {"supervisor", "ok"}};
     try {
       s.store.ping();
@@ -70,7 +70,7 @@ void add_ops_routes(router& r, services& s) {
     res.set_content(body.dump(), "application/json");
   });
 
-  r.add("GET", "/metrics", [&s](const httplib::Request&, httplib::Response& res, const path_params&) {
+  r.add("GET", "/metrics", s.cfg.auth.metrics_require_admin ? access::needs("admin") : access::anyone(), [&s](const httplib::Request&, httplib::Response& res, const request_ctx&) {
     std::string out;
     s.metrics.render(out);
     render_jobs(out, s);
@@ -78,7 +78,7 @@ void add_ops_routes(router& r, services& s) {
     res.set_content(out, "text/plain; version=0.0.4; charset=utf-8");
   });
 
-  r.add("GET", "/api/openapi.json", [](const httplib::Request&, httplib::Response& res, const path_params&) {
+  r.add("GET", "/api/openapi.json", access::anyone(), [](const httplib::Request&, httplib::Response& res, const request_ctx&) {
     res.set_content(std::string(openapi_document), "application/json");
   });
 }

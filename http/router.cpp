@@ -44,9 +44,10 @@ bool segments_match(const route& r, const std::vector<std::string>& parts, path_
 
 } // namespace
 
-void router::add(std::string method, std::string path, handler fn, std::size_t max_body) {
+void router::add(std::string method, std::string path, access who, handler fn, std::size_t max_body) {
   route r;
   r.method = std::move(method);
+  r.who = std::move(who);
   r.segments = split(path);
   r.path = std::move(path);
   r.max_body = max_body ? max_body : default_max_body_;

@@ -17,13 +17,36 @@ struct Response;
 
 namespace tunemantra::http {
 
+struct principal;
+
 /// Path parameters in the order they appear (`{id}` -> "42").
 using path_params = std::vector<std::string>;
-using handler = std::function<void(const httplib::Request&, httplib::Response&, const path_params&)>;
+
+/// What a handler gets besides the request: path parameters and, on protected routes, the caller.
+struct request_ctx {
+  path_params params;
+  const principal* who = nullptr; ///< never null on routes that need authentication
+  std::string request_id;
+};
+
+using handler = std::function<void(const httplib::Request&, httplib::Response&, const request_ctx&)>;
+
+/// Who may call a route, and which rate-limit group it counts against.
+struct access {
+  enum class kind { open, user, scope };
+  kind need = kind::open;
+  std::string scope;          ///< with kind::scope
+  std::string group = "api";  ///< rate-limit group: "auth" (login, register) or "api"
+
+  static access anyone(std::string group = "api") { return {kind::open, "", std::move(group)}; }
+  static access user() { return {kind::user, "", "api"}; }
+  static access needs(std::string scope) { return {kind::scope, std::move(scope), "api"}; }
+};
 
 struct route {
   std::string method;
   std::string path;        ///< OpenAPI form, e.g. /api/jobs/{id}
+  access who;
   std::size_t max_body = 0; ///< largest accepted body in bytes
   handler fn;
   std::vector<std::string> segments; ///< path split at '/', parameters kept as `{name}`
@@ -34,7 +57,7 @@ public:
   explicit router(std::size_t default_max_body) : default_max_body_(default_max_body) {}
 
   /// Adds a route; `max_body` 0 means the configured default for JSON bodies.
-  void add(std::string method, std::string path, handler fn, std::size_t max_body = 0);
+  void add(std::string method, std::string path, access who, handler fn, std::size_t max_body = 0);
 
   /// The route for `method` and `path`, with its parameters; nullptr when none.
   /// A `{param}` segment matches a positive decimal id of at most 18 digits.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cstdlib>
 #include <random>
 #include <stdexcept>
@@ -11,6 +12,8 @@
 #include <httplib.h>
 
 #include "domain/log.hpp"
+#include "domain/crypto.hpp"
+#include "http/auth.hpp"
 #include "http/envelope.hpp"
 #include "persistence/errors.hpp"
 
@@ -23,9 +26,9 @@ using clock = std::chrono::steady_clock;
 /// pre-routing, the handler, post-routing and the logger of one request on one thread).
 struct request_state {
   clock::time_point start;
-  std::string id;
   const route* matched = nullptr;
-  path_params params;
+  request_ctx ctx;
+  std::optional<principal> who;
 };
 thread_local request_state current;
 
@@ -66,10 +69,11 @@ std::unique_ptr<httplib::Server> make_server(const config::http_config& cfg) {
 
 } // namespace
 
-server::server(const config::http_config& cfg, persistence::store& store, actors::job_runtime& runtime)
-  : services_{cfg, store, runtime, {}, clock::now()},
-    router_(static_cast<std::size_t>(cfg.max_body_bytes)),
-    srv_(make_server(cfg)) {
+server::server(const config::config& full, persistence::store& store, actors::job_runtime& runtime)
+  : services_{full, store, runtime, {}, {}, clock::now()},
+    router_(static_cast<std::size_t>(full.http.max_body_bytes)),
+    srv_(make_server(full.http)) {
+  const auto& cfg = full.http;
   // DESIGN.md: without TCP_NODELAY and a large keep-alive count cpp-httplib serves ~1.8k req/s.
   srv_->set_tcp_nodelay(true);
   srv_->set_keep_alive_max_count(static_cast<std::size_t>(cfg.keep_alive_max_count));
@@ -85,6 +89,9 @@ server::server(const config::http_config& cfg, persistence::store& store, actors
 
   add_ops_routes(router_, services_);
   add_job_routes(router_, services_);
+  add_auth_routes(router_, services_);
+  add_key_routes(router_, services_);
+  add_user_routes(router_, services_);
   srv_->set_payload_max_length(router_.largest_body());
   install_middleware();
 }
@@ -92,11 +99,11 @@ server::server(const config::http_config& cfg, persistence::store& store, actors
 server::~server() = default;
 
 void server::install_middleware() {
-  const auto cfg = services_.http;
+  const auto cfg = services_.cfg.http;
   const bool tls = !cfg.tls_cert_file.empty();
 
   auto security_headers = [tls](httplib::Response& res) {
-    res.set_header("X-Request-Id", current.id);
+    res.set_header("X-Request-Id", current.ctx.request_id);
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("Referrer-Policy", "no-referrer");
     res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
@@ -108,8 +115,10 @@ void server::install_middleware() {
 
   srv_->set_pre_routing_handler([this, cfg, security_headers](const httplib::Request& req, httplib::Response& res) {
     current.start = clock::now();
-    current.id = request_id_for(req);
+    current.ctx.request_id = request_id_for(req);
     current.matched = nullptr;
+    current.who.reset();
+    current.ctx.who = nullptr;
     const auto origin = req.get_header_value("Origin");
     const bool cors_ok = !origin.empty()
                          && std::find(cfg.cors_origins.begin(), cfg.cors_origins.end(), origin) != cfg.cors_origins.end();
@@ -136,7 +145,7 @@ void server::install_middleware() {
       }
       return httplib::Server::HandlerResponse::Handled;
     }
-    current.matched = router_.match(req.method, req.path, current.params);
+    current.matched = router_.match(req.method, req.path, current.ctx.params);
     if (!current.matched) {
       security_headers(res);
       if (methods.empty()) {
@@ -162,13 +171,14 @@ void server::install_middleware() {
         return httplib::Server::HandlerResponse::Handled;
       }
     }
+    if (!admit(req, res)) {
+      security_headers(res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
-  auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
-    if (current.matched)
-      current.matched->fn(req, res, current.params);
-  };
+  auto dispatch = [this](const httplib::Request& req, httplib::Response& res) { this->dispatch(req, res); };
   srv_->Get(".*", dispatch);
   srv_->Post(".*", dispatch);
   srv_->Put(".*", dispatch);
@@ -184,13 +194,13 @@ void server::install_middleware() {
     } catch (const persistence::store_unavailable& e) {
       send_error(res, "UNAVAILABLE", "the database is unavailable, try again shortly");
       res.set_header("Retry-After", "1");
-      log::warn("request failed", {{"request_id", current.id}, {"path", req.path}, {"error", e.what()}});
+      log::warn("request failed", {{"request_id", current.ctx.request_id}, {"path", req.path}, {"error", e.what()}});
     } catch (const std::exception& e) {
-      send_error(res, "INTERNAL_ERROR", "internal error (request " + current.id + ")");
-      log::error("request failed", {{"request_id", current.id}, {"path", req.path}, {"error", e.what()}});
+      send_error(res, "INTERNAL_ERROR", "internal error (request " + current.ctx.request_id + ")");
+      log::error("request failed", {{"request_id", current.ctx.request_id}, {"path", req.path}, {"error", e.what()}});
     } catch (...) {
-      send_error(res, "INTERNAL_ERROR", "internal error (request " + current.id + ")");
-      log::error("request failed", {{"request_id", current.id}, {"path", req.path}, {"error", "unknown"}});
+      send_error(res, "INTERNAL_ERROR", "internal error (request " + current.ctx.request_id + ")");
+      log::error("request failed", {{"request_id", current.ctx.request_id}, {"path", req.path}, {"error", "unknown"}});
     }
   });
 
@@ -213,7 +223,7 @@ void server::install_middleware() {
     services_.metrics.observe(route, req.method, res.status, seconds);
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.3f", seconds * 1000);
-    log::info("http served", {{"request_id", current.id},
+    log::info("http served", {{"request_id", current.ctx.request_id},
                               {"method", req.method},
                               {"path", req.path},
                               {"route", route},
@@ -224,8 +234,86 @@ void server::install_middleware() {
   });
 }
 
+bool server::admit(const httplib::Request& req, httplib::Response& res) {
+  const auto& rl = services_.cfg.rate_limit;
+  const auto& need = current.matched->who;
+  if (rl.enabled) {
+    const bool strict = need.group == "auth";
+    const rate_rule rule{static_cast<double>(strict ? rl.auth_per_minute : rl.api_per_minute),
+                         static_cast<double>(strict ? rl.auth_burst : rl.api_burst)};
+    const auto d = services_.limiter.take(need.group + "|" + rate_key(req), rule);
+    res.set_header("RateLimit-Limit", std::to_string(d.limit));
+    res.set_header("RateLimit-Remaining", std::to_string(d.remaining));
+    res.set_header("RateLimit-Reset", std::to_string(d.reset_s));
+    if (!d.allowed) {
+      res.set_header("Retry-After", std::to_string(d.retry_after_s));
+      send_error(res, "RATE_LIMIT_EXCEEDED", "too many requests; retry in " + std::to_string(d.retry_after_s) + " s",
+                 {{"retryAfterSeconds", d.retry_after_s}});
+      return false;
+    }
+  }
+  if (need.need == access::kind::open)
+    return true;
+  auth_failure why;
+  const auto idle_ms = static_cast<std::int64_t>(services_.cfg.auth.session_idle_minutes) * 60'000;
+  current.who = authenticate(req, services_.accounts(), idle_ms, why);
+  if (!current.who) {
+    send_error(res, why.code, why.message);
+    return false;
+  }
+  current.ctx.who = &*current.who;
+  if (!csrf_ok(req, *current.who)) {
+    send_error(res, "FORBIDDEN", "missing or wrong X-CSRF-Token (returned by login) for a cookie session");
+    return false;
+  }
+  if (need.need == access::kind::scope && !current.who->can(need.scope)) {
+    send_error(res, "INSUFFICIENT_SCOPE", "this needs the scope " + need.scope, {{"required", need.scope}});
+    return false;
+  }
+  return true;
+}
+
+void server::dispatch(const httplib::Request& req, httplib::Response& res) {
+  if (!current.matched)
+    return;
+  const auto key = req.get_header_value("Idempotency-Key");
+  if (req.method != "POST" || key.empty() || !current.ctx.who) {
+    current.matched->fn(req, res, current.ctx);
+    return;
+  }
+  if (key.size() > 255 || !std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; }))
+    return send_error(res, "VALIDATION_ERROR", "Idempotency-Key must be 1 to 255 visible ASCII characters",
+                      nlohmann::json::array({{{"field", "Idempotency-Key"}, {"message", "invalid"}}}));
+  auto& accounts = services_.accounts();
+  const auto account = current.ctx.who->user.id;
+  const auto fingerprint = domain::crypto::sha256_hex(req.method + " " + req.path + "\n" + req.body);
+  if (auto earlier = accounts.reserve_idempotency(account, key, fingerprint)) {
+    if (earlier->request_hash != fingerprint)
+      return send_error(res, "CONFLICT", "this Idempotency-Key was used with a different request");
+    if (earlier->status == 0)
+      return send_error(res, "CONFLICT", "a request with this Idempotency-Key is still running");
+    res.status = earlier->status;
+    if (!earlier->body.empty())
+      res.set_content(earlier->body, "application/json");
+    if (!earlier->location.empty())
+      res.set_header("Location", earlier->location);
+    res.set_header("Idempotent-Replayed", "true");
+    return;
+  }
+  try {
+    current.matched->fn(req, res, current.ctx);
+  } catch (...) {
+    accounts.release_idempotency(account, key);
+    throw;
+  }
+  if (res.status >= 500)
+    accounts.release_idempotency(account, key); // a failure may be retried with the same key
+  else
+    accounts.complete_idempotency(account, key, res.status, res.body, res.get_header_value("Location"));
+}
+
 void server::bind() {
-  const auto& cfg = services_.http;
+  const auto& cfg = services_.cfg.http;
   if (cfg.port == 0) {
     port_ = srv_->bind_to_any_port(cfg.host);
     if (port_ < 0)

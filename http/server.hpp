@@ -4,6 +4,8 @@
 // headers, one access-log line and the request metrics.
 
 #include <memory>
+
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "http/router.hpp"
@@ -17,7 +19,7 @@ namespace tunemantra::http {
 
 class server {
 public:
-  server(const config::http_config& cfg, persistence::store& store, actors::job_runtime& runtime);
+  server(const config::config& cfg, persistence::store& store, actors::job_runtime& runtime);
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;
@@ -34,6 +36,11 @@ public:
 
 private:
   void install_middleware();
+  /// Rate limit, authentication, CSRF and scope for the matched route; answers and returns
+  /// false when the request must stop here.
+  bool admit(const httplib::Request& req, httplib::Response& res);
+  /// Runs the handler, replaying or recording the answer for a POST with an Idempotency-Key.
+  void dispatch(const httplib::Request& req, httplib::Response& res);
 
   services services_;
   router router_;

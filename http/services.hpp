@@ -1,28 +1,50 @@
 #pragma once
-// What the HTTP handlers use: the store for plain reads, the job runtime for work, the metrics.
+// What the HTTP handlers use: the store for plain reads, the job runtime for work, the metrics and
+// the rate limiter.
 
 #include <chrono>
 
 #include "actors/runtime.hpp"
 #include "config/config.hpp"
+#include "domain/crypto.hpp"
 #include "http/metrics.hpp"
+#include "http/rate_limit.hpp"
 #include "persistence/store.hpp"
+
+namespace httplib {
+struct Request;
+}
 
 namespace tunemantra::http {
 
 struct services {
-  config::http_config http;
+  config::config cfg;
   persistence::store& store;
   actors::job_runtime& runtime;
   request_metrics metrics;
+  rate_limiter limiter;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  persistence::account_store& accounts() { return store.accounts(); }
+  domain::crypto::scrypt_params scrypt() const { return {cfg.auth.scrypt_log_n, 8, 1}; }
 };
 
 class router;
+struct principal;
 
 /// GET /healthz, /readyz, /metrics and /api/openapi.json.
 void add_ops_routes(router& r, services& s);
 /// GET /api/jobs, GET /api/jobs/{id}, GET /api/jobs/{id}/events, POST /api/jobs/{id}/cancel.
 void add_job_routes(router& r, services& s);
+/// /api/auth/register, login, logout, me, password.
+void add_auth_routes(router& r, services& s);
+/// /api/api-keys.
+void add_key_routes(router& r, services& s);
+/// Admin: /api/users, /api/users/{id}, /api/audit.
+void add_user_routes(router& r, services& s);
+
+/// Records a security event in the audit log; a failure to record is logged, never fatal.
+void audit(services& s, const httplib::Request& req, const principal* who, std::string action, std::string target,
+           nlohmann::json details = nullptr);
 
 } // namespace tunemantra::http

@@ -130,6 +130,29 @@ void connection_pool::run(const std::function<void(soci::session&)>& fn) {
   }
 }
 
+void connection_pool::transact(const std::function<void(soci::session&)>& fn) {
+  run([&](soci::session& s) {
+    std::unique_lock lock{writer_, std::defer_lock};
+    if (url_.backend == backend_kind::sqlite) {
+      lock.lock();
+      s << "BEGIN IMMEDIATE";
+    } else {
+      s.begin();
+    }
+    try {
+      fn(s);
+      s.commit();
+    } catch (...) {
+      try {
+        s.rollback();
+      } catch (...) {
+        // a dead connection has rolled back already
+      }
+      throw;
+    }
+  });
+}
+
 bool connection_lost(soci::session& s) {
   if (s.get_backend() == nullptr)
     return true; // a reconnect failed earlier: the session has no connection at all

@@ -58,6 +58,11 @@ public:
   /// once and runs it again (a transaction cut by a lost connection was rolled back by the server).
   void run(const std::function<void(soci::session&)>& fn);
 
+  /// Runs `fn` in a write transaction on a leased session, with the same reconnect rule as run().
+  /// SQLite has one writer: a lock in this process plus BEGIN IMMEDIATE, so two writers never
+  /// deadlock on a lock upgrade and a writer in another process is waited for (busy timeout).
+  void transact(const std::function<void(soci::session&)>& fn);
+
   const database_url& url() const { return url_; }
   std::size_t size() const { return sessions_.size(); }
   std::size_t in_use() const;
@@ -77,6 +82,7 @@ private:
   std::condition_variable released_;
   std::size_t in_use_ = 0;
   std::uint64_t timeouts_ = 0;
+  std::mutex writer_; ///< SQLite: the one writer
 };
 
 /// True when `s` lost its server connection (PostgreSQL; SQLite files never do).

@@ -10,6 +10,7 @@
 #include "persistence/connection_pool.hpp"
 #include "persistence/errors.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/soci_account_store.hpp"
 #include "persistence/store.hpp"
 
 namespace tunemantra::persistence {
@@ -156,7 +157,10 @@ public:
     : url_(parse_database_url(cfg.url)),
       pool_(prepare(url_), pool_options{static_cast<std::size_t>(cfg.pool_size),
                                         std::chrono::milliseconds{cfg.lease_timeout_ms}, cfg.busy_timeout_ms,
-                                        cfg.connect_timeout_s}) {}
+                                        cfg.connect_timeout_s}),
+      accounts_(pool_) {}
+
+  account_store& accounts() override { return accounts_; }
 
   backend_kind backend() const override { return url_.backend; }
 
@@ -171,12 +175,7 @@ public:
 
   int migrate() override {
     int applied = 0;
-    pool_.run([&](soci::session& s) {
-      std::unique_lock lock{writer_, std::defer_lock};
-      if (url_.backend == backend_kind::sqlite)
-        lock.lock();
-      applied = persistence::migrate(s, url_.backend);
-    });
+    pool_.run([&](soci::session& s) { applied = persistence::migrate(s, url_.backend); });
     return applied;
   }
 
@@ -406,37 +405,17 @@ private:
     return url;
   }
 
-  /// Runs `fn` in a write transaction. SQLite has one writer: a lock plus BEGIN IMMEDIATE, so two
-  /// writers never deadlock on a lock upgrade.
+  /// Runs `fn` in a write transaction and returns its result.
   template <class T, class F>
   T write(F&& fn) {
     std::optional<T> out;
-    pool_.run([&](soci::session& s) {
-      std::unique_lock lock{writer_, std::defer_lock};
-      if (url_.backend == backend_kind::sqlite) {
-        lock.lock();
-        s << "BEGIN IMMEDIATE";
-      } else {
-        s.begin();
-      }
-      try {
-        out = fn(s);
-        s.commit();
-      } catch (...) {
-        try {
-          s.rollback();
-        } catch (...) {
-          // a dead connection has rolled back already
-        }
-        throw;
-      }
-    });
+    pool_.transact([&](soci::session& s) { out = fn(s); });
     return std::move(*out);
   }
 
   database_url url_;
   connection_pool pool_;
-  std::mutex writer_;
+  soci_account_store accounts_;
 };
 
 } // namespace

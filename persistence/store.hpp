@@ -13,6 +13,7 @@
 
 #include "config/config.hpp"
 #include "domain/job.hpp"
+#include "persistence/account_store.hpp"
 #include "persistence/database_url.hpp"
 
 namespace tunemantra::persistence {
@@ -36,6 +37,9 @@ public:
   /// Applies pending migrations; returns how many ran. Throws schema_too_new.
   virtual int migrate() = 0;
   virtual int schema_version() = 0;
+
+  /// Accounts, sessions, API keys, audit, throttling and idempotency records.
+  virtual account_store& accounts() = 0;
 
   // --- jobs -----------------------------------------------------------------------------------
   /// Inserts a job (`queued`, or `scheduled` when it has a time) and its `created` event.

@@ -78,6 +78,18 @@ TEST(config_defaults, the_example_file_loads_and_states_the_defaults) {
   EXPECT_EQ(from_file.jobs.max_restarts, builtin.jobs.max_restarts);
   EXPECT_EQ(from_file.jobs.restart_period_ms, builtin.jobs.restart_period_ms);
   EXPECT_EQ(from_file.jobs.poll_interval_ms, builtin.jobs.poll_interval_ms);
+  EXPECT_EQ(from_file.auth.scrypt_log_n, builtin.auth.scrypt_log_n);
+  EXPECT_EQ(from_file.auth.session_idle_minutes, builtin.auth.session_idle_minutes);
+  EXPECT_EQ(from_file.auth.session_absolute_hours, builtin.auth.session_absolute_hours);
+  EXPECT_EQ(from_file.auth.login_max_failures, builtin.auth.login_max_failures);
+  EXPECT_EQ(from_file.auth.login_window_s, builtin.auth.login_window_s);
+  EXPECT_EQ(from_file.auth.login_lock_s, builtin.auth.login_lock_s);
+  EXPECT_EQ(from_file.auth.metrics_require_admin, builtin.auth.metrics_require_admin);
+  EXPECT_EQ(from_file.rate_limit.enabled, builtin.rate_limit.enabled);
+  EXPECT_EQ(from_file.rate_limit.auth_per_minute, builtin.rate_limit.auth_per_minute);
+  EXPECT_EQ(from_file.rate_limit.auth_burst, builtin.rate_limit.auth_burst);
+  EXPECT_EQ(from_file.rate_limit.api_per_minute, builtin.rate_limit.api_per_minute);
+  EXPECT_EQ(from_file.rate_limit.api_burst, builtin.rate_limit.api_burst);
 }
 
 TEST(config_defaults, the_example_file_documents_every_key) {

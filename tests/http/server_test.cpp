@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/runtime.hpp"
+#include "domain/auth.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "persistence/store.hpp"
@@ -30,7 +31,7 @@ public:
     store_ = persistence::open_store(cfg_.database);
     store_->migrate();
     runtime_ = std::make_unique<actors::job_runtime>(cfg_, *store_);
-    server_ = std::make_unique<server>(cfg_.http, *store_, *runtime_);
+    server_ = std::make_unique<server>(cfg_, *store_, *runtime_);
     server_->bind();
     thread_ = std::thread([this] { server_->run(); });
   }
@@ -41,10 +42,19 @@ public:
   }
   persistence::store& store() { return *store_; }
   server& srv() { return *server_; }
-  httplib::Client client() {
+  /// A client that sends `bearer` as its API key (none when empty).
+  httplib::Client client(const std::string& bearer = "") {
     httplib::Client c("127.0.0.1", server_->port());
     c.set_read_timeout(10s);
+    if (!bearer.empty())
+      c.set_bearer_token_auth(bearer.c_str());
     return c;
+  }
+  /// Creates a user with a key holding every scope of its role; returns the key.
+  std::string key_for(const std::string& username, domain::role role) {
+    domain::new_user nu{username, username + "@example.com", "Test " + username, "correct horse battery", role};
+    const auto user = store_->accounts().create_user(nu, {14, 8, 1});
+    return store_->accounts().create_key(user->id, "test", domain::scopes_of(role), std::nullopt).secret;
   }
 
 private:
@@ -70,8 +80,11 @@ protected:
     cfg_.http.threads = 8;
     cfg_.http.cors_origins = {"https://app.example"};
     cfg_.jobs.poll_interval_ms = 50;
+    cfg_.auth.scrypt_log_n = 14;
     live_ = std::make_unique<live_server>(cfg_);
+    admin_key_ = live_->key_for("root", domain::role::admin);
   }
+  httplib::Client admin() { return live_->client(admin_key_); }
   void TearDown() override { live_.reset(); }
 
   std::int64_t make_job(const std::string& payload = R"({"steps": 1000, "stepMs": 20})") {
@@ -85,10 +98,11 @@ protected:
   std::unique_ptr<test::pg_database> pg_;
   config::config cfg_;
   std::unique_ptr<live_server> live_;
+  std::string admin_key_;
 };
 
 TEST_P(http_api, unknown_routes_wrong_methods_and_bad_ids_get_the_error_envelope) {
-  auto c = live_->client();
+  auto c = admin();
   auto r = c.Get("/api/nothing");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 404);
@@ -107,7 +121,7 @@ TEST_P(http_api, unknown_routes_wrong_methods_and_bad_ids_get_the_error_envelope
 }
 
 TEST_P(http_api, every_answer_carries_security_headers_and_a_request_id) {
-  auto c = live_->client();
+  auto c = admin();
   auto r = c.Get("/healthz");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
@@ -125,7 +139,7 @@ TEST_P(http_api, every_answer_carries_security_headers_and_a_request_id) {
 }
 
 TEST_P(http_api, cors_allows_only_configured_origins) {
-  auto c = live_->client();
+  auto c = admin();
   auto r = c.Get("/api/jobs", {{"Origin", "https://app.example"}});
   EXPECT_EQ(r->get_header_value("Access-Control-Allow-Origin"), "https://app.example");
   r = c.Get("/api/jobs", {{"Origin", "https://evil.example"}});
@@ -149,7 +163,7 @@ TEST_P(http_api, a_body_over_the_route_limit_is_refused_before_it_is_read) {
   EXPECT_NE(answer.find(R"("code":"PAYLOAD_TOO_LARGE")"), std::string::npos) << answer;
   EXPECT_NE(answer.find(R"("limit":)" + std::to_string(cfg_.http.max_body_bytes)), std::string::npos) << answer;
   // A body within the limit is read and served as usual.
-  auto c = live_->client();
+  auto c = admin();
   EXPECT_EQ(c.Post("/api/jobs/987/cancel", std::string(1000, ' '), "application/json")->status, 404);
 }
 
@@ -160,7 +174,7 @@ TEST_P(http_api, malformed_requests_get_a_4xx) {
 
 TEST_P(http_api, a_job_reads_with_etag_304_and_retry_after) {
   const auto id = make_job();
-  auto c = live_->client();
+  auto c = admin();
   const auto path = "/api/jobs/" + std::to_string(id);
   auto r = c.Get(path);
   ASSERT_EQ(r->status, 200);
@@ -192,7 +206,7 @@ TEST_P(http_api, a_job_reads_with_etag_304_and_retry_after) {
 
 TEST_P(http_api, cancel_stops_the_job_and_a_second_cancel_is_a_conflict) {
   const auto id = make_job();
-  auto c = live_->client();
+  auto c = admin();
   const auto path = "/api/jobs/" + std::to_string(id);
   std::this_thread::sleep_for(150ms);
   auto r = c.Post(path + "/cancel", "", "application/json");
@@ -219,7 +233,7 @@ TEST_P(http_api, cancel_stops_the_job_and_a_second_cancel_is_a_conflict) {
 TEST_P(http_api, job_lists_filter_page_and_validate) {
   for (int i = 0; i < 3; ++i)
     make_job(R"({"steps": 1, "stepMs": 0})");
-  auto c = live_->client();
+  auto c = admin();
   auto r = c.Get("/api/jobs?limit=2&page=1&kind=sleep");
   ASSERT_EQ(r->status, 200);
   EXPECT_EQ(body_of(r)["meta"]["total"], 3);
@@ -237,7 +251,7 @@ TEST_P(http_api, job_lists_filter_page_and_validate) {
 
 TEST_P(http_api, metrics_show_requests_jobs_restarts_and_the_pool) {
   make_job(R"({"steps": 1, "stepMs": 0})");
-  auto c = live_->client();
+  auto c = admin();
   c.Get("/api/jobs");
   auto r = c.Get("/metrics");
   ASSERT_EQ(r->status, 200);
@@ -284,8 +298,8 @@ INSTANTIATE_TEST_SUITE_P(backends, http_api,
 
 TEST(router_matching, ids_must_be_positive_integers_and_methods_are_listed) {
   router r{1024};
-  r.add("GET", "/api/jobs/{id}", [](auto&, auto&, auto&) {});
-  r.add("POST", "/api/jobs/{id}/cancel", [](auto&, auto&, auto&) {}, 10);
+  r.add("GET", "/api/jobs/{id}", access::user(), [](auto&, auto&, auto&) {});
+  r.add("POST", "/api/jobs/{id}/cancel", access::user(), [](auto&, auto&, auto&) {}, 10);
   path_params p;
   ASSERT_NE(r.match("GET", "/api/jobs/42", p), nullptr);
   EXPECT_EQ(p, path_params{"42"});
