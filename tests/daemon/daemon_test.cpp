@@ -1,6 +1,9 @@
 // The real tunemantrad and tmctl binaries, started as child processes.
 
 #include <csignal>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -255,6 +258,64 @@ TEST(daemon_shutdown, sigterm_lets_running_steps_persist_and_exits_0_within_the_
   const auto job = store->find_job(id);
   EXPECT_EQ(job->status, domain::job_status::running); // resumes on the next start
   EXPECT_EQ(static_cast<std::size_t>(job->progress.done), store->sleep_steps(id).size());
+}
+
+} // namespace
+} // namespace tunemantra
+
+// ---- offline bootstrap with tmctl ---------------------------------------------------------------
+
+namespace tunemantra {
+namespace {
+
+TEST(tmctl_bootstrap, creates_an_admin_and_a_key_beside_a_running_daemon) {
+  test::temp_dir dir;
+  const auto url = "sqlite://" + (dir.path() / "tm.db").string();
+  const int port = test::free_port();
+  const std::map<std::string, std::string> env = {{"TUNEMANTRA_DATABASE_URL", url},
+                                                  {"TUNEMANTRA_HTTP_PORT", std::to_string(port)},
+                                                  {"TUNEMANTRA_AUTH_SCRYPT_LOG_N", "14"}};
+  test::process d{TM_DAEMON_PATH, {}, env};
+  ASSERT_TRUE(d.wait_for_log("daemon started", 20s)) << d.err();
+
+  const auto password_file = (dir.path() / "pw").string();
+  std::ofstream(password_file) << "a long enough password\n";
+  test::process user{TM_TMCTL_PATH,
+                     {"user", "create", "--admin", "--username", "ops", "--email", "ops@example.com", "--password-file",
+                      password_file},
+                     env};
+  ASSERT_EQ(user.wait(30s), 0) << user.err();
+  EXPECT_NE(user.out().find("created user 1 ops (admin)"), std::string::npos) << user.out();
+
+  test::process key{TM_TMCTL_PATH, {"keys", "create", "--user", "ops", "--scopes", "admin", "--output", "json"}, env};
+  ASSERT_EQ(key.wait(30s), 0) << key.err();
+  const auto created = nlohmann::json::parse(key.out());
+  const auto secret = created["key"].get<std::string>();
+
+  httplib::Client c("127.0.0.1", port);
+  c.set_bearer_token_auth(secret.c_str());
+  auto r = c.Get("/api/auth/me");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(nlohmann::json::parse(r->body)["data"]["role"], "admin");
+  httplib::Client login("127.0.0.1", port);
+  r = login.Post("/api/auth/login", R"({"username":"ops","password":"a long enough password"})", "application/json");
+  EXPECT_EQ(r->status, 200) << r->body;
+
+  // Mistakes are usage errors or not-found, never a half-made account.
+  test::process argv_password{TM_TMCTL_PATH,
+                              {"user", "create", "--username", "x1", "--email", "x@example.com", "--password", "p"},
+                              env};
+  EXPECT_EQ(argv_password.wait(20s), 2);
+  test::process no_user{TM_TMCTL_PATH, {"keys", "create", "--user", "ghost", "--scopes", "catalog:read"}, env};
+  EXPECT_EQ(no_user.wait(20s), 3);
+  test::process too_strong{TM_TMCTL_PATH, {"keys", "create", "--user", "ops", "--scopes", "catalog:burn"}, env};
+  EXPECT_EQ(too_strong.wait(20s), 2);
+  test::process taken{TM_TMCTL_PATH,
+                      {"user", "create", "--username", "OPS", "--email", "o@example.com", "--password-file", password_file},
+                      env};
+  EXPECT_EQ(taken.wait(30s), 1);
+  EXPECT_NE(taken.err().find("taken"), std::string::npos);
 }
 
 } // namespace
