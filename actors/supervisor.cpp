@@ -16,6 +16,10 @@ using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 /// Most jobs adopted per poll; the next poll takes the rest.
 constexpr int poll_batch = 1000;
 
+/// Expired sessions and idempotency records are pruned this often, and kept this long after expiry.
+constexpr auto housekeeping_every = std::chrono::minutes(10);
+constexpr domain::millis keep_expired_ms = 24 * 3'600'000LL;
+
 /// Runs store work on the executor; a failure is logged (the next poll or restart retries it).
 template <class F>
 void off_thread(const job_context& ctx, const char* what, F fn) {
@@ -123,10 +127,16 @@ void supervisor_state::poll(self_ptr self) {
   polling = true;
   auto me = caf::actor_cast<supervisor_actor>(self);
   auto* store = ctx.store;
+  const bool housekeeping = clock::now() - last_housekeeping > housekeeping_every;
+  if (housekeeping)
+    last_housekeeping = clock::now();
   try {
-    ctx.executor->post([me, store] {
+    ctx.executor->post([me, store, housekeeping] {
       std::vector<std::pair<std::int64_t, std::string>> found;
       try {
+        if (housekeeping)
+          if (const int pruned = store->accounts().prune_expired(keep_expired_ms); pruned > 0)
+            log::info("supervisor pruned expired records", {{"rows", std::to_string(pruned)}});
         store->release_due_jobs(domain::now_millis());
         found = store->runnable_jobs(poll_batch);
       } catch (const std::exception& e) {

@@ -38,6 +38,7 @@ struct supervisor_state {
   std::unordered_map<std::int64_t, entry> jobs;      ///< every job this node owns right now
   std::unordered_map<caf::actor_addr, std::int64_t> by_actor;
   bool polling = false;
+  clock::time_point last_housekeeping{}; ///< when expired records were last pruned
   bool shutting_down = false;
   caf::typed_response_promise<bool> shutdown_promise;
 

@@ -85,8 +85,9 @@ public:
   virtual void complete_idempotency(std::int64_t account, const std::string& key, int status,
                                     const std::string& body, const std::string& location) = 0;
   virtual void release_idempotency(std::int64_t account, const std::string& key) = 0;
-  /// Deletes records older than `max_age_ms`; returns how many.
-  virtual int prune_idempotency(domain::millis max_age_ms) = 0;
+  /// Housekeeping: deletes Idempotency-Key records past their 24 hours, and sessions that expired
+  /// or were revoked more than `older_than_ms` ago. Returns how many rows went.
+  virtual int prune_expired(domain::millis older_than_ms) = 0;
 };
 
 } // namespace tunemantra::persistence

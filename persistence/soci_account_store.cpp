@@ -11,6 +11,9 @@ namespace {
 using domain::millis;
 namespace crypto = domain::crypto;
 
+/// How long an Idempotency-Key answer is kept (API.md: 24 h).
+constexpr millis idempotency_ttl_ms = 24 * 3'600'000LL;
+
 /// last_seen_at / last_used_at are refreshed at most this often, so reads stay reads.
 constexpr millis touch_interval_ms = 60'000;
 
@@ -506,7 +509,10 @@ std::optional<domain::idempotent_response> soci_account_store::reserve_idempoten
   std::optional<domain::idempotent_response> out;
   pool_.transact([&](soci::session& s) {
     out.reset();
-    long long acc = account, now = domain::now_millis();
+    long long acc = account, now = domain::now_millis(), cutoff = now - idempotency_ttl_ms;
+    // A record past its 24 hours no longer counts, whether or not housekeeping removed it yet.
+    s << "DELETE FROM idempotency_keys WHERE account_id = :a AND idem_key = :k AND created_at < :c", soci::use(acc),
+      soci::use(key), soci::use(cutoff);
     domain::idempotent_response r;
     s << "SELECT request_hash, status, body, location FROM idempotency_keys WHERE account_id = :a AND idem_key = :k",
       soci::use(acc), soci::use(key), soci::into(r.request_hash), soci::into(r.status), soci::into(r.body),
@@ -538,13 +544,17 @@ void soci_account_store::release_idempotency(std::int64_t account, const std::st
   });
 }
 
-int soci_account_store::prune_idempotency(millis max_age_ms) {
+int soci_account_store::prune_expired(millis older_than_ms) {
   int n = 0;
   pool_.transact([&](soci::session& s) {
-    long long before = domain::now_millis() - max_age_ms;
-    soci::statement st = (s.prepare << "DELETE FROM idempotency_keys WHERE created_at < :b", soci::use(before));
-    st.execute(true);
-    n = static_cast<int>(st.get_affected_rows());
+    const long long now = domain::now_millis(), idem_before = now - idempotency_ttl_ms,
+                    before = now - older_than_ms;
+    soci::statement idem = (s.prepare << "DELETE FROM idempotency_keys WHERE created_at < :b", soci::use(idem_before));
+    idem.execute(true);
+    soci::statement sessions = (s.prepare << "DELETE FROM sessions WHERE expires_at < :b OR revoked_at < :b2",
+                                soci::use(before), soci::use(before));
+    sessions.execute(true);
+    n = static_cast<int>(idem.get_affected_rows() + sessions.get_affected_rows());
   });
   return n;
 }

@@ -44,7 +44,7 @@ public:
   void complete_idempotency(std::int64_t account, const std::string& key, int status, const std::string& body,
                             const std::string& location) override;
   void release_idempotency(std::int64_t account, const std::string& key) override;
-  int prune_idempotency(domain::millis max_age_ms) override;
+  int prune_expired(domain::millis older_than_ms) override;
 
 private:
   connection_pool& pool_;

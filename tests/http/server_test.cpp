@@ -213,7 +213,12 @@ TEST_P(http_api, metrics_show_requests_jobs_restarts_and_the_pool) {
   make_job(R"({"steps": 1, "stepMs": 0})");
   auto c = admin();
   c.Get("/api/jobs");
+  // A request is counted by the access logger, just after its answer was sent: wait for it.
   auto r = c.Get("/metrics");
+  for (int i = 0; i < 100 && r->body.find("route=\"/api/jobs\",method=\"GET\",status=\"200\"") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(20ms);
+    r = c.Get("/metrics");
+  }
   ASSERT_EQ(r->status, 200);
   EXPECT_NE(r->get_header_value("Content-Type").find("text/plain"), std::string::npos);
   const auto& text = r->body;

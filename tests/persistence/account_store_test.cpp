@@ -1,0 +1,75 @@
+// account_store details that HTTP cannot reach quickly: expiry of idempotency records and
+// housekeeping of expired sessions, on both backends.
+
+#include <gtest/gtest.h>
+#include <soci/soci.h>
+
+#include "domain/time.hpp"
+#include "persistence/connection_pool.hpp"
+#include "persistence/store.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace tunemantra::persistence {
+namespace {
+
+class account_store_test : public ::testing::TestWithParam<backend_kind> {
+protected:
+  void SetUp() override {
+    if (GetParam() == backend_kind::sqlite) {
+      url_ = "sqlite://" + (dir_.path() / "tm.db").string();
+    } else {
+      pg_ = std::make_unique<test::pg_database>();
+      url_ = pg_->url();
+    }
+    store_ = open_store(test::database_config_for(url_));
+    store_->migrate();
+  }
+  /// Runs raw SQL, as time passing would: moves timestamps into the past.
+  void sql(const std::string& statement) {
+    connection_pool pool{parse_database_url(url_), pool_options{}};
+    auto s = pool.acquire();
+    *s << statement;
+  }
+  test::temp_dir dir_;
+  std::unique_ptr<test::pg_database> pg_;
+  std::string url_;
+  std::unique_ptr<store> store_;
+};
+
+TEST_P(account_store_test, idempotency_records_replay_for_24_hours_only) {
+  auto& a = store_->accounts();
+  EXPECT_FALSE(a.reserve_idempotency(7, "k1", "hash-a").has_value());
+  const auto running = a.reserve_idempotency(7, "k1", "hash-a");
+  ASSERT_TRUE(running);
+  EXPECT_EQ(running->status, 0);
+  a.complete_idempotency(7, "k1", 201, R"({"data":1})", "/api/x/1");
+  const auto done = a.reserve_idempotency(7, "k1", "hash-a");
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, 201);
+  EXPECT_EQ(done->body, R"({"data":1})");
+  EXPECT_EQ(done->location, "/api/x/1");
+  EXPECT_FALSE(a.reserve_idempotency(8, "k1", "hash-a").has_value()); // another account: its own key space
+  sql("UPDATE idempotency_keys SET created_at = created_at - 25 * 3600 * 1000");
+  EXPECT_FALSE(a.reserve_idempotency(7, "k1", "hash-b").has_value()); // expired: a fresh start
+  a.release_idempotency(7, "k1");
+  EXPECT_FALSE(a.reserve_idempotency(7, "k1", "hash-c").has_value()); // released: free again
+}
+
+TEST_P(account_store_test, housekeeping_removes_long_expired_sessions_and_records) {
+  auto& a = store_->accounts();
+  const auto user = a.create_user({"sam", "sam@example.com", "Sam", "12345678", domain::role::artist}, {14, 8, 1});
+  const auto live = a.create_session(user->id, 3'600'000, "ip", "ua");
+  const auto old = a.create_session(user->id, 3'600'000, "ip", "ua");
+  a.reserve_idempotency(user->id, "old", "h");
+  sql("UPDATE sessions SET expires_at = expires_at - 50 * 3600 * 1000 WHERE id = " + std::to_string(old.session.id));
+  sql("UPDATE idempotency_keys SET created_at = created_at - 25 * 3600 * 1000");
+  EXPECT_EQ(a.prune_expired(24 * 3'600'000LL), 2);
+  EXPECT_TRUE(a.find_session(live.token, 60'000).has_value());
+  EXPECT_EQ(a.prune_expired(24 * 3'600'000LL), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(backends, account_store_test, ::testing::Values(backend_kind::sqlite, backend_kind::postgresql),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
+} // namespace
+} // namespace tunemantra::persistence
