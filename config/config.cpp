@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "domain/log.hpp"
+#include "domain/text.hpp"
 
 namespace tunemantra::config {
 namespace {
@@ -234,19 +235,8 @@ raw_value from_env(const spec& s, const std::string& text, const origin& from) {
       return false;
     fail(s.key, "\"" + text + "\"", "expected true or false", from);
   }
-  if (std::holds_alternative<list_ref>(s.target)) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= text.size() && !text.empty()) {
-      auto comma = text.find(',', start);
-      if (comma == std::string::npos)
-        comma = text.size();
-      if (comma > start)
-        out.push_back(text.substr(start, comma - start));
-      start = comma + 1;
-    }
-    return out;
-  }
+  if (std::holds_alternative<list_ref>(s.target))
+    return domain::split(text, ',');
   std::int64_t value = 0;
   auto res = std::from_chars(text.data(), text.data() + text.size(), value);
   if (res.ec != std::errc{} || res.ptr != text.data() + text.size())

@@ -13,6 +13,7 @@
 
 #include "domain/log.hpp"
 #include "domain/crypto.hpp"
+#include "domain/text.hpp"
 #include "http/auth.hpp"
 #include "http/envelope.hpp"
 #include "persistence/errors.hpp"
@@ -48,13 +49,6 @@ std::string request_id_for(const httplib::Request& req) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
   });
   return plain ? given : new_request_id();
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items)
-    out += (out.empty() ? "" : ", ") + i;
-  return out;
 }
 
 std::unique_ptr<httplib::Server> make_server(const config::http_config& cfg) {
@@ -138,7 +132,7 @@ void server::install_middleware() {
         send_error(res, "FORBIDDEN", "origin not allowed");
       } else {
         res.status = 204;
-        res.set_header("Access-Control-Allow-Methods", join(methods));
+        res.set_header("Access-Control-Allow-Methods", domain::join(methods, ", "));
         res.set_header("Access-Control-Allow-Headers",
                        "Authorization, Content-Type, Idempotency-Key, If-None-Match, X-CSRF-Token, X-Request-Id");
         res.set_header("Access-Control-Max-Age", "600");
@@ -151,8 +145,8 @@ void server::install_middleware() {
       if (methods.empty()) {
         send_error(res, "NOT_FOUND", "no such route");
       } else {
-        send_error(res, "METHOD_NOT_ALLOWED", "use " + join(methods), {{"allowed", methods}});
-        res.set_header("Allow", join(methods));
+        send_error(res, "METHOD_NOT_ALLOWED", "use " + domain::join(methods, ", "), {{"allowed", methods}});
+        res.set_header("Allow", domain::join(methods, ", "));
       }
       return httplib::Server::HandlerResponse::Handled;
     }

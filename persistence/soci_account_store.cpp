@@ -2,6 +2,7 @@
 
 #include <soci/soci.h>
 
+#include "domain/text.hpp"
 #include "domain/time.hpp"
 #include "persistence/errors.hpp"
 
@@ -54,27 +55,6 @@ std::optional<domain::user> select_user(soci::session& s, const std::string& whe
   return row.to_user();
 }
 
-std::string join_scopes(const std::vector<std::string>& scopes) {
-  std::string out;
-  for (const auto& s : scopes)
-    out += (out.empty() ? "" : ",") + s;
-  return out;
-}
-
-std::vector<std::string> split_scopes(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto comma = text.find(',', start);
-    if (comma == std::string::npos)
-      comma = text.size();
-    if (comma > start)
-      out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 struct key_row {
   long long id = 0, user_id = 0, created = 0, expires = 0, revoked = 0, used = 0;
   std::string name, prefix, scopes, key_hash;
@@ -90,7 +70,7 @@ struct key_row {
     k.user_id = user_id;
     k.name = name;
     k.prefix = prefix;
-    k.scopes = split_scopes(scopes);
+    k.scopes = domain::split(scopes, ',');
     k.created_at = created;
     if (expires_ind == soci::i_ok)
       k.expires_at = expires;
@@ -343,7 +323,7 @@ created_key soci_account_store::create_key(std::int64_t user_id, const std::stri
   out.key.created_at = domain::now_millis();
   out.key.expires_at = expires_at;
   const auto key_hash = crypto::sha256_hex(out.secret);
-  const auto scope_text = join_scopes(scopes);
+  const auto scope_text = domain::join(scopes, ",");
   pool_.transact([&](soci::session& s) {
     long long uid = user_id, now = out.key.created_at, expires = expires_at.value_or(0), id = 0;
     soci::indicator expires_ind = expires_at ? soci::i_ok : soci::i_null;

@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "domain/auth.hpp"
 #include "domain/log.hpp"
+#include "domain/text.hpp"
 #include "domain/time.hpp"
 #include "persistence/errors.hpp"
 #include "persistence/migrations.hpp"
@@ -106,11 +107,7 @@ struct key_args {
 };
 
 int cmd_keys_create(const std::string& config_path, const key_args& a) {
-  std::vector<std::string> scopes;
-  std::stringstream list(a.scopes);
-  for (std::string scope; std::getline(list, scope, ',');)
-    if (!scope.empty())
-      scopes.push_back(scope);
+  const auto scopes = tmn::domain::split(a.scopes, ',');
   std::optional<tmn::domain::millis> expires;
   if (!a.expires.empty()) {
     expires = tmn::domain::parse_rfc3339(a.expires);

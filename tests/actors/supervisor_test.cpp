@@ -30,12 +30,7 @@ std::vector<int> one_to(int n) {
 class job_runtime_test : public ::testing::TestWithParam<persistence::backend_kind> {
 protected:
   void SetUp() override {
-    if (GetParam() == persistence::backend_kind::sqlite) {
-      cfg_.database = test::database_config_for("sqlite://" + (dir_.path() / "tm.db").string());
-    } else {
-      pg_ = std::make_unique<test::pg_database>();
-      cfg_.database = test::database_config_for(pg_->url());
-    }
+    cfg_.database = test::database_config_for(db_.url());
     cfg_.database.worker_threads = 2;
     cfg_.jobs.restart_backoff_ms = 50;
     cfg_.jobs.restart_backoff_max_ms = 1000;
@@ -77,8 +72,7 @@ protected:
     return out;
   }
 
-  test::temp_dir dir_;
-  std::unique_ptr<test::pg_database> pg_;
+  test::scratch_database db_{GetParam()};
   config::config cfg_;
   std::unique_ptr<persistence::store> store_;
 };
@@ -211,8 +205,7 @@ TEST_P(job_runtime_test, unknown_kinds_and_bad_payloads_fail_the_job_with_a_reas
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, job_runtime_test,
-                         ::testing::Values(persistence::backend_kind::sqlite, persistence::backend_kind::postgresql),
-                         [](const auto& info) { return std::string(persistence::to_string(info.param)); });
+                         test::both_backends(), test::backend_name);
 
 } // namespace
 } // namespace tunemantra::actors

@@ -31,12 +31,7 @@ struct session {
 class auth_api : public ::testing::TestWithParam<persistence::backend_kind> {
 protected:
   void SetUp() override {
-    if (GetParam() == persistence::backend_kind::sqlite) {
-      cfg_.database = test::database_config_for("sqlite://" + (dir_.path() / "tm.db").string());
-    } else {
-      pg_ = std::make_unique<test::pg_database>();
-      cfg_.database = test::database_config_for(pg_->url());
-    }
+    cfg_.database = test::database_config_for(db_.url());
     cfg_.http.port = 0;
     cfg_.http.threads = 8;
     cfg_.auth.scrypt_log_n = 14;
@@ -74,8 +69,7 @@ protected:
     return body_of(r)["data"]["key"].get<std::string>();
   }
 
-  test::temp_dir dir_;
-  std::unique_ptr<test::pg_database> pg_;
+  test::scratch_database db_{GetParam()};
   config::config cfg_;
   std::unique_ptr<live_server> live_;
   std::string admin_key_;
@@ -425,8 +419,7 @@ TEST_P(auth_api, sessions_end_after_their_idle_time) {
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, auth_api,
-                         ::testing::Values(persistence::backend_kind::sqlite, persistence::backend_kind::postgresql),
-                         [](const auto& info) { return std::string(persistence::to_string(info.param)); });
+                         test::both_backends(), test::backend_name);
 
 /// Login and register share a strict bucket per client.
 class auth_rate_limit : public auth_api {
@@ -454,7 +447,7 @@ TEST_P(auth_rate_limit, the_fourth_login_in_a_burst_gets_429_with_headers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, auth_rate_limit, ::testing::Values(persistence::backend_kind::sqlite),
-                         [](const auto& info) { return std::string(persistence::to_string(info.param)); });
+                         test::backend_name);
 
 } // namespace
 } // namespace tunemantra::http

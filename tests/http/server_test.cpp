@@ -30,12 +30,7 @@ json body_of(const httplib::Result& r) { return json::parse(r->body); }
 class http_api : public ::testing::TestWithParam<persistence::backend_kind> {
 protected:
   void SetUp() override {
-    if (GetParam() == persistence::backend_kind::sqlite) {
-      cfg_.database = test::database_config_for("sqlite://" + (dir_.path() / "tm.db").string());
-    } else {
-      pg_ = std::make_unique<test::pg_database>();
-      cfg_.database = test::database_config_for(pg_->url());
-    }
+    cfg_.database = test::database_config_for(db_.url());
     cfg_.http.port = 0;
     cfg_.http.threads = 8;
     cfg_.http.cors_origins = {"https://app.example"};
@@ -54,8 +49,7 @@ protected:
     return live_->store().create_job(nj).id;
   }
 
-  test::temp_dir dir_;
-  std::unique_ptr<test::pg_database> pg_;
+  test::scratch_database db_{GetParam()};
   config::config cfg_;
   std::unique_ptr<live_server> live_;
   std::string admin_key_;
@@ -258,8 +252,7 @@ TEST_P(http_api, the_openapi_document_lists_exactly_the_served_routes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, http_api,
-                         ::testing::Values(persistence::backend_kind::sqlite, persistence::backend_kind::postgresql),
-                         [](const auto& info) { return std::string(persistence::to_string(info.param)); });
+                         test::both_backends(), test::backend_name);
 
 TEST(router_matching, ids_must_be_positive_integers_and_methods_are_listed) {
   router r{1024};

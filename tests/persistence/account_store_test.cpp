@@ -15,12 +15,6 @@ namespace {
 class account_store_test : public ::testing::TestWithParam<backend_kind> {
 protected:
   void SetUp() override {
-    if (GetParam() == backend_kind::sqlite) {
-      url_ = "sqlite://" + (dir_.path() / "tm.db").string();
-    } else {
-      pg_ = std::make_unique<test::pg_database>();
-      url_ = pg_->url();
-    }
     store_ = open_store(test::database_config_for(url_));
     store_->migrate();
   }
@@ -30,9 +24,8 @@ protected:
     auto s = pool.acquire();
     *s << statement;
   }
-  test::temp_dir dir_;
-  std::unique_ptr<test::pg_database> pg_;
-  std::string url_;
+  test::scratch_database db_{GetParam()};
+  std::string url_ = db_.url();
   std::unique_ptr<store> store_;
 };
 
@@ -68,8 +61,7 @@ TEST_P(account_store_test, housekeeping_removes_long_expired_sessions_and_record
   EXPECT_EQ(a.prune_expired(24 * 3'600'000LL), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, account_store_test, ::testing::Values(backend_kind::sqlite, backend_kind::postgresql),
-                         [](const auto& info) { return std::string(to_string(info.param)); });
+INSTANTIATE_TEST_SUITE_P(backends, account_store_test, test::both_backends(), test::backend_name);
 
 } // namespace
 } // namespace tunemantra::persistence

@@ -91,17 +91,8 @@ TEST_F(postgres_failures, a_database_that_stays_away_is_unavailable_then_comes_b
 
 class pool_exhaustion : public ::testing::TestWithParam<backend_kind> {
 protected:
-  void SetUp() override {
-    if (GetParam() == backend_kind::sqlite) {
-      url_ = "sqlite://" + (dir_.path() / "tm.db").string();
-    } else {
-      pg_ = std::make_unique<test::pg_database>();
-      url_ = pg_->url();
-    }
-  }
-  test::temp_dir dir_;
-  std::unique_ptr<test::pg_database> pg_;
-  std::string url_;
+  test::scratch_database db_{GetParam()};
+  std::string url_ = db_.url();
 };
 
 TEST_P(pool_exhaustion, a_lease_past_the_timeout_fails_instead_of_hanging) {
@@ -132,8 +123,7 @@ TEST_P(pool_exhaustion, a_lease_past_the_timeout_fails_instead_of_hanging) {
   EXPECT_EQ(pool.in_use(), 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, pool_exhaustion, ::testing::Values(backend_kind::sqlite, backend_kind::postgresql),
-                         [](const auto& info) { return std::string(to_string(info.param)); });
+INSTANTIATE_TEST_SUITE_P(backends, pool_exhaustion, test::both_backends(), test::backend_name);
 
 TEST(store_executor, runs_work_off_the_caller_and_returns_results_and_errors) {
   executor ex{2, 16};

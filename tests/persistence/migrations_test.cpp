@@ -35,17 +35,8 @@ TEST(migration_files, statements_split_at_semicolons_outside_quotes_and_comments
 
 class migrations_on : public ::testing::TestWithParam<backend_kind> {
 protected:
-  void SetUp() override {
-    if (GetParam() == backend_kind::sqlite) {
-      url_ = "sqlite://" + (dir_.path() / "tm.db").string();
-    } else {
-      pg_ = std::make_unique<test::pg_database>();
-      url_ = pg_->url();
-    }
-  }
-  test::temp_dir dir_;
-  std::unique_ptr<test::pg_database> pg_;
-  std::string url_;
+  test::scratch_database db_{GetParam()};
+  std::string url_ = db_.url();
 };
 
 TEST_P(migrations_on, a_newer_schema_is_refused) {
@@ -77,8 +68,7 @@ TEST_P(migrations_on, nodes_migrating_at_once_apply_each_migration_once) {
   EXPECT_EQ(rows, latest_schema_version(GetParam()));
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, migrations_on, ::testing::Values(backend_kind::sqlite, backend_kind::postgresql),
-                         [](const auto& info) { return std::string(to_string(info.param)); });
+INSTANTIATE_TEST_SUITE_P(backends, migrations_on, test::both_backends(), test::backend_name);
 
 } // namespace
 } // namespace tunemantra::persistence

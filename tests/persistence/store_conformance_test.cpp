@@ -21,12 +21,6 @@ using domain::job_status;
 class store_conformance : public ::testing::TestWithParam<backend_kind> {
 protected:
   void SetUp() override {
-    if (GetParam() == backend_kind::sqlite) {
-      url_ = "sqlite://" + (dir_.path() / "tm.db").string();
-    } else {
-      pg_ = std::make_unique<test::pg_database>();
-      url_ = pg_->url();
-    }
     store_ = open_store(test::database_config_for(url_));
     store_->migrate();
   }
@@ -39,9 +33,8 @@ protected:
     return store_->create_job(nj);
   }
 
-  test::temp_dir dir_;
-  std::unique_ptr<test::pg_database> pg_;
-  std::string url_;
+  test::scratch_database db_{GetParam()};
+  std::string url_ = db_.url();
   std::unique_ptr<store> store_;
 };
 
@@ -257,8 +250,7 @@ TEST_P(store_conformance, data_survives_reopening) {
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, store_conformance,
-                         ::testing::Values(backend_kind::sqlite, backend_kind::postgresql),
-                         [](const auto& info) { return std::string(to_string(info.param)); });
+                         test::both_backends(), test::backend_name);
 
 } // namespace
 } // namespace tunemantra::persistence

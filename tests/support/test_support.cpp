@@ -86,6 +86,19 @@ pg_database::~pg_database() {
   }
 }
 
+scratch_database::scratch_database(persistence::backend_kind backend) {
+  if (backend == persistence::backend_kind::sqlite) {
+    url_ = "sqlite://" + (dir_.path() / "tm.db").string();
+  } else {
+    pg_ = std::make_unique<pg_database>();
+    url_ = pg_->url();
+  }
+}
+
+std::string backend_name(const ::testing::TestParamInfo<persistence::backend_kind>& info) {
+  return std::string(persistence::to_string(info.param));
+}
+
 config::database_config database_config_for(const std::string& url) {
   config::database_config cfg;
   cfg.url = url;

@@ -5,11 +5,15 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "config/config.hpp"
+#include "persistence/database_url.hpp"
 
 namespace tunemantra::test {
 
@@ -43,6 +47,27 @@ private:
   std::string name_;
   std::string url_;
 };
+
+/// A fresh, empty database of one backend: a SQLite file in a temp dir, or a new PostgreSQL
+/// database on the fixture cluster. Gone at destruction.
+class scratch_database {
+public:
+  explicit scratch_database(persistence::backend_kind backend);
+  const std::string& url() const { return url_; }
+  const std::filesystem::path& dir() const { return dir_.path(); } ///< a temp dir for other files
+
+private:
+  temp_dir dir_;
+  std::unique_ptr<pg_database> pg_;
+  std::string url_;
+};
+
+/// Test-name suffix for suites instantiated over both backends: `/sqlite`, `/postgresql`.
+std::string backend_name(const ::testing::TestParamInfo<persistence::backend_kind>& info);
+/// Both backends, for INSTANTIATE_TEST_SUITE_P.
+inline auto both_backends() {
+  return ::testing::Values(persistence::backend_kind::sqlite, persistence::backend_kind::postgresql);
+}
 
 /// Runs one SQL statement on the fixture cluster's admin database.
 void pg_admin_exec(const std::string& sql);

@@ -1,0 +1,15 @@
+#pragma once
+// Small text helpers shared by every layer.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tunemantra::domain {
+
+/// The non-empty pieces of `text` between `sep` characters ("a,,b" -> {"a", "b"}).
+std::vector<std::string> split(std::string_view text, char sep);
+/// The items with `sep` between them.
+std::string join(const std::vector<std::string>& items, std::string_view sep);
+
+} // namespace tunemantra::domain
