@@ -8,7 +8,7 @@ PACKAGES=(
   libcaf-dev libcpp-httplib-dev libsoci-dev libboost-dev libpq-dev libsqlite3-dev
   libtomlplusplus-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   openssl libssl-dev libsystemd-dev libpugixml-dev libxml2-utils libcli11-dev
-  postgresql postgresql-client sqlite3 curl systemd python3
+  iso-codes postgresql postgresql-client sqlite3 curl systemd python3
 )
 
 missing=()
