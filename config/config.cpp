@@ -45,6 +45,12 @@ std::optional<std::string> check_level(const std::string& v) {
   return "must be one of debug, info, warn, error";
 }
 
+std::optional<std::string> check_upc_prefix(const std::string& v) {
+  if (v.size() < 6 || v.size() > 11 || v.find_first_not_of("0123456789") != std::string::npos)
+    return "must be a GS1 company prefix of 6 to 11 digits";
+  return std::nullopt;
+}
+
 std::optional<std::string> check_not_empty(const std::string& v) {
   if (v.empty())
     return "must not be empty";
@@ -100,6 +106,8 @@ const std::vector<spec>& specs() {
     {"rate_limit.auth_burst", int_ref{[](config& c) -> int& { return c.rate_limit.auth_burst; }}, 1, 1'000'000},
     {"rate_limit.api_per_minute", int_ref{[](config& c) -> int& { return c.rate_limit.api_per_minute; }}, 1,
      10'000'000},
+    {"catalog.upc_prefix", string_ref{[](config& c) -> std::string& { return c.catalog.upc_prefix; }}, 0, 0,
+     check_upc_prefix},
     {"rate_limit.api_burst", int_ref{[](config& c) -> int& { return c.rate_limit.api_burst; }}, 1, 10'000'000},
   };
   return table;

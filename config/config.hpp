@@ -72,6 +72,10 @@ struct rate_limit_config {
   int api_burst = defaults::rate_limit_api_burst;
 };
 
+struct catalog_config {
+  std::string upc_prefix{defaults::catalog_upc_prefix};
+};
+
 struct config {
   http_config http;
   database_config database;
@@ -80,6 +84,7 @@ struct config {
   jobs_config jobs;
   auth_config auth;
   rate_limit_config rate_limit;
+  catalog_config catalog;
 };
 
 /// A bad file or value. `what()` is one line naming the key, the value and where it came from.

@@ -54,4 +54,9 @@ inline constexpr int rate_limit_auth_burst = 10;
 inline constexpr int rate_limit_api_per_minute = 1200; ///< every other route
 inline constexpr int rate_limit_api_burst = 200;
 
+// [catalog]
+/// GS1 company prefix for UPCs/EANs the daemon assigns. The default lies in GS1's restricted
+/// range 200-299 (valid check digits, not for retail): set your own before distributing.
+inline constexpr std::string_view catalog_upc_prefix = "2000000";
+
 } // namespace tunemantra::defaults

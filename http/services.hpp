@@ -40,6 +40,8 @@ void add_job_routes(router& r, services& s);
 void add_auth_routes(router& r, services& s);
 /// /api/api-keys.
 void add_key_routes(router& r, services& s);
+/// /api/artists and /api/releases.
+void add_catalog_routes(router& r, services& s);
 /// Admin: /api/users, /api/users/{id}, /api/audit.
 void add_user_routes(router& r, services& s);
 

@@ -72,6 +72,31 @@ std::optional<std::string> json_body::string(const std::string& field, bool requ
   return s;
 }
 
+std::optional<std::string> json_body::nested_string(const std::string& parent, const std::string& key,
+                                                    std::size_t min, std::size_t max) {
+  const auto* object = get(parent, false, "object");
+  if (!object)
+    return std::nullopt;
+  if (!object->is_object()) {
+    invalid(parent, "must be an object");
+    return std::nullopt;
+  }
+  const auto field = parent + "." + key;
+  if (!object->contains(key) || (*object)[key].is_null())
+    return std::nullopt;
+  const auto& v = (*object)[key];
+  if (!v.is_string()) {
+    invalid(field, "must be a string");
+    return std::nullopt;
+  }
+  auto s = v.get<std::string>();
+  if (utf8_length(s) < min || utf8_length(s) > max) {
+    invalid(field, "must be " + std::to_string(min) + " to " + std::to_string(max) + " characters");
+    return std::nullopt;
+  }
+  return s;
+}
+
 std::optional<std::vector<std::string>> json_body::strings(const std::string& field, bool required,
                                                            std::size_t max_items) {
   const auto* v = get(field, required, "array");

@@ -26,6 +26,9 @@ public:
 
   /// A string of [min, max] characters (UTF-8 code points); `required` makes absence an error.
   std::optional<std::string> string(const std::string& field, bool required, std::size_t min, std::size_t max);
+  /// An optional string inside an optional object field: `parent.key` (e.g. platformIds.spotify).
+  std::optional<std::string> nested_string(const std::string& parent, const std::string& key, std::size_t min,
+                                           std::size_t max);
   /// An array of strings with at most `max_items` entries.
   std::optional<std::vector<std::string>> strings(const std::string& field, bool required, std::size_t max_items);
   /// An RFC 3339 timestamp.

@@ -5,6 +5,7 @@
 #include "domain/text.hpp"
 #include "domain/time.hpp"
 #include "persistence/errors.hpp"
+#include "persistence/paging.hpp"
 
 namespace tunemantra::persistence {
 namespace {
@@ -27,7 +28,7 @@ struct user_row {
     t, soci::into(id), soci::into(username), soci::into(email), soci::into(full_name), soci::into(role),
       soci::into(status), soci::into(created), soci::into(updated);
   }
-  domain::user to_user() const {
+  domain::user get() const {
     return {id,
             username,
             email,
@@ -52,7 +53,7 @@ std::optional<domain::user> select_user(soci::session& s, const std::string& whe
   st.execute(false);
   if (!st.fetch())
     return std::nullopt;
-  return row.to_user();
+  return row.get();
 }
 
 struct key_row {
@@ -204,25 +205,7 @@ domain::page<domain::user> soci_account_store::list_users(const domain::user_fil
     if (f.search)
       t, soci::use(pattern), soci::use(pattern), soci::use(pattern);
   };
-  pool_.run([&](soci::session& s) {
-    out.items.clear();
-    long long total = 0;
-    auto count = (s.prepare << "SELECT COUNT(*) FROM users" + where, soci::into(total));
-    bind(count);
-    soci::statement(count).execute(true);
-    out.total = total;
-    long long limit = out.limit, offset = static_cast<long long>(out.page - 1) * out.limit;
-    user_row row;
-    auto temp = (s.prepare << std::string("SELECT ") + user_columns + " FROM users" + where
-                                + " ORDER BY id LIMIT :l OFFSET :o");
-    row.bind(temp);
-    bind(temp);
-    temp, soci::use(limit), soci::use(offset);
-    soci::statement st(temp);
-    st.execute(false);
-    while (st.fetch())
-      out.items.push_back(row.to_user());
-  });
+  pool_.run([&](soci::session& s) { fetch_page<user_row>(s, user_columns, "FROM users" + where, "id", bind, out); });
   return out;
 }
 

@@ -10,7 +10,9 @@
 #include "persistence/connection_pool.hpp"
 #include "persistence/errors.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/paging.hpp"
 #include "persistence/soci_account_store.hpp"
+#include "persistence/soci_catalog_store.hpp"
 #include "persistence/store.hpp"
 
 namespace tunemantra::persistence {
@@ -43,7 +45,7 @@ struct job_row {
       soci::into(finished, finished_ind);
   }
 
-  job to_job() const {
+  job get() const {
     job j;
     j.id = id;
     if (account_ind == soci::i_ok)
@@ -91,7 +93,7 @@ std::optional<job> select_job(soci::session& s, long long id, const char* suffix
   st.execute(false);
   if (!st.fetch())
     return std::nullopt;
-  return row.to_job();
+  return row.get();
 }
 
 job_event insert_event(soci::session& s, long long job_id, const std::string& type, const std::string& message,
@@ -158,9 +160,11 @@ public:
       pool_(prepare(url_), pool_options{static_cast<std::size_t>(cfg.pool_size),
                                         std::chrono::milliseconds{cfg.lease_timeout_ms}, cfg.busy_timeout_ms,
                                         cfg.connect_timeout_s}),
-      accounts_(pool_) {}
+      accounts_(pool_),
+      catalog_(pool_) {}
 
   account_store& accounts() override { return accounts_; }
+  catalog_store& catalog() override { return catalog_; }
 
   backend_kind backend() const override { return url_.backend; }
 
@@ -215,26 +219,10 @@ public:
     domain::page<job> out;
     out.page = std::max(filter.page, 1);
     out.limit = std::clamp(filter.limit, 1, 100);
+    job_where where{filter};
     pool_.run([&](soci::session& s) {
-      out.items.clear();
-      job_where where{filter};
-      long long total = 0;
-      auto count = (s.prepare << "SELECT COUNT(*) FROM jobs" + where.sql, soci::into(total));
-      where.bind(count, filter);
-      soci::statement(count).execute(true);
-      out.total = total;
-
-      long long limit = out.limit, offset = static_cast<long long>(out.page - 1) * out.limit;
-      job_row row;
-      auto temp = (s.prepare << std::string("SELECT ") + job_columns + " FROM jobs" + where.sql
-                                  + " ORDER BY id DESC LIMIT :lim OFFSET :off");
-      row.bind(temp);
-      where.bind(temp, filter);
-      temp, soci::use(limit), soci::use(offset);
-      soci::statement st(temp);
-      st.execute(false);
-      while (st.fetch())
-        out.items.push_back(row.to_job());
+      fetch_page<job_row>(s, job_columns, "FROM jobs" + where.sql, "id DESC",
+                          [&](soci::details::prepare_temp_type& t) { where.bind(t, filter); }, out);
     });
     return out;
   }
@@ -251,7 +239,7 @@ public:
       soci::statement st(temp);
       st.execute(false);
       while (st.fetch())
-        out.push_back(row.to_job());
+        out.push_back(row.get());
     });
     return out;
   }
@@ -416,6 +404,7 @@ private:
   database_url url_;
   connection_pool pool_;
   soci_account_store accounts_;
+  soci_catalog_store catalog_;
 };
 
 } // namespace

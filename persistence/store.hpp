@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "domain/job.hpp"
 #include "persistence/account_store.hpp"
+#include "persistence/catalog_store.hpp"
 #include "persistence/database_url.hpp"
 
 namespace tunemantra::persistence {
@@ -40,6 +41,8 @@ public:
 
   /// Accounts, sessions, API keys, audit, throttling and idempotency records.
   virtual account_store& accounts() = 0;
+  /// Artists and releases.
+  virtual catalog_store& catalog() = 0;
 
   // --- jobs -----------------------------------------------------------------------------------
   /// Inserts a job (`queued`, or `scheduled` when it has a time) and its `created` event.

@@ -90,6 +90,7 @@ TEST(config_defaults, the_example_file_loads_and_states_the_defaults) {
   EXPECT_EQ(from_file.rate_limit.auth_burst, builtin.rate_limit.auth_burst);
   EXPECT_EQ(from_file.rate_limit.api_per_minute, builtin.rate_limit.api_per_minute);
   EXPECT_EQ(from_file.rate_limit.api_burst, builtin.rate_limit.api_burst);
+  EXPECT_EQ(from_file.catalog.upc_prefix, builtin.catalog.upc_prefix);
 }
 
 TEST(config_defaults, the_example_file_documents_every_key) {

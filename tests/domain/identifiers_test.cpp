@@ -72,3 +72,35 @@ TEST(iso_codes, come_from_debian_iso_codes) {
 
 } // namespace
 } // namespace tunemantra::domain
+
+#include "domain/catalog.hpp"
+
+namespace tunemantra::domain {
+namespace {
+
+TEST(catalog_rules, isni_check_characters) {
+  // ISNI shares ORCID's ISO 7064 MOD 11-2 check; these are ORCID's published examples.
+  EXPECT_FALSE(check_isni("0000-0002-1825-0097"));
+  EXPECT_FALSE(check_isni("0000 0002 1694 233X"));
+  EXPECT_TRUE(check_isni("0000-0002-1825-0098"));
+  EXPECT_TRUE(check_isni("0000-0002-1825"));
+}
+
+TEST(catalog_rules, dates_territories_and_enums) {
+  EXPECT_TRUE(is_calendar_date("2024-02-29"));
+  EXPECT_FALSE(is_calendar_date("2023-02-29"));
+  EXPECT_FALSE(is_calendar_date("2024-2-9"));
+  EXPECT_FALSE(is_calendar_date("1850-01-01"));
+  EXPECT_FALSE(check_territories({"Worldwide"}));
+  EXPECT_FALSE(check_territories({"GB", "JP", "US"}));
+  EXPECT_TRUE(check_territories({"UK"}));
+  EXPECT_TRUE(check_territories({"Worldwide", "GB"}));
+  EXPECT_TRUE(check_territories({}));
+  EXPECT_TRUE(is_parental_warning("ExplicitContentEdited"));
+  EXPECT_FALSE(is_parental_warning("explicit"));
+  EXPECT_EQ(parse_release_type("ep"), release_type::ep);
+  EXPECT_FALSE(parse_release_status("published").has_value());
+}
+
+} // namespace
+} // namespace tunemantra::domain

@@ -1,0 +1,70 @@
+#pragma once
+// The catalog: artists and releases (tracks and recordings follow). Plain types and the rules
+// for what a client may send; no I/O.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/auth.hpp"
+#include "domain/job.hpp"
+
+namespace tunemantra::domain {
+
+struct artist {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;
+  std::string name;
+  std::string isni;       ///< 16 characters, empty when unknown
+  std::string spotify_id; ///< platform artist ids, empty when unknown
+  std::string apple_id;
+  millis created_at = 0;
+  millis updated_at = 0;
+};
+
+enum class release_type { single, ep, album };
+enum class release_status { draft, ready, distributed, taken_down };
+
+std::string_view to_string(release_type t);
+std::optional<release_type> parse_release_type(std::string_view text);
+std::string_view to_string(release_status s);
+std::optional<release_status> parse_release_status(std::string_view text);
+
+/// DDEX ParentalWarningType values.
+bool is_parental_warning(std::string_view value);
+
+struct release {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;
+  std::int64_t artist_id = 0;
+  std::string title;
+  release_type type = release_type::single;
+  std::string upc;                    ///< UPC/EAN/GTIN-14 as digits; assigned when not given
+  std::string release_date;           ///< YYYY-MM-DD
+  std::string original_release_date;  ///< YYYY-MM-DD or empty
+  std::string label_name, genre, p_line, c_line;
+  std::string parental_warning = "NotExplicit";
+  std::vector<std::string> territories{"Worldwide"};
+  release_status status = release_status::draft;
+  millis created_at = 0;
+  millis updated_at = 0;
+};
+
+struct catalog_filter {
+  std::optional<std::string> search;
+  std::optional<std::int64_t> artist_id;
+  std::optional<release_status> status;
+  int page = 1;
+  int limit = 20;
+};
+
+/// A calendar date `YYYY-MM-DD` that exists; nullopt otherwise.
+bool is_calendar_date(std::string_view text);
+/// ISNI: 16 characters, digits with a final digit or X (ISO 27729 check character).
+std::optional<std::string> check_isni(std::string_view text);
+/// A territory list: ["Worldwide"] or ISO 3166-1 alpha-2 codes; the problem, if any.
+std::optional<std::string> check_territories(const std::vector<std::string>& territories);
+
+} // namespace tunemantra::domain

@@ -1,0 +1,36 @@
+#pragma once
+// Artists and releases. Every method takes the owning account: another account's ids are simply
+// not found.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "domain/catalog.hpp"
+
+namespace tunemantra::persistence {
+
+class catalog_store {
+public:
+  virtual ~catalog_store() = default;
+
+  virtual domain::artist create_artist(const domain::artist& a) = 0;
+  virtual std::optional<domain::artist> find_artist(std::int64_t account, std::int64_t id) = 0;
+  virtual domain::page<domain::artist> list_artists(std::int64_t account, const domain::catalog_filter& f) = 0;
+  /// Writes every field of `a` (found by account and id); nullopt when it does not exist.
+  virtual std::optional<domain::artist> update_artist(const domain::artist& a) = 0;
+  enum class delete_result { deleted, not_found, in_use };
+  /// An artist with releases is `in_use` and stays.
+  virtual delete_result delete_artist(std::int64_t account, std::int64_t id) = 0;
+
+  /// Creates a release; an empty UPC gets the next one under `upc_prefix`. nullopt when the UPC is
+  /// already used by another release of the account.
+  virtual std::optional<domain::release> create_release(const domain::release& r, const std::string& upc_prefix) = 0;
+  virtual std::optional<domain::release> find_release(std::int64_t account, std::int64_t id) = 0;
+  virtual domain::page<domain::release> list_releases(std::int64_t account, const domain::catalog_filter& f) = 0;
+  /// Writes every field of `r`; nullopt when it does not exist. Throws store_error on a UPC clash.
+  virtual std::optional<domain::release> update_release(const domain::release& r) = 0;
+  virtual bool delete_release(std::int64_t account, std::int64_t id) = 0;
+};
+
+} // namespace tunemantra::persistence

@@ -1,0 +1,288 @@
+#include "persistence/soci_catalog_store.hpp"
+
+#include <soci/soci.h>
+
+#include "domain/identifiers.hpp"
+#include "domain/text.hpp"
+#include "domain/time.hpp"
+#include "persistence/errors.hpp"
+#include "persistence/paging.hpp"
+
+namespace tunemantra::persistence {
+namespace {
+
+constexpr const char* artist_columns = "id, account_id, name, isni, spotify_id, apple_id, created_at, updated_at";
+constexpr const char* release_columns =
+  "id, account_id, artist_id, title, type, upc, release_date, original_release_date, label_name, genre, p_line, "
+  "c_line, parental_warning, territories, status, created_at, updated_at";
+
+struct artist_row {
+  domain::artist a;
+  long long id = 0, account = 0, created = 0, updated = 0;
+  void bind(soci::details::prepare_temp_type& t) {
+    t, soci::into(id), soci::into(account), soci::into(a.name), soci::into(a.isni), soci::into(a.spotify_id),
+      soci::into(a.apple_id), soci::into(created), soci::into(updated);
+  }
+  domain::artist get() const {
+    auto out = a;
+    out.id = id;
+    out.account_id = account;
+    out.created_at = created;
+    out.updated_at = updated;
+    return out;
+  }
+};
+
+struct release_row {
+  domain::release r;
+  long long id = 0, account = 0, artist = 0, created = 0, updated = 0;
+  std::string type, territories, status;
+  void bind(soci::details::prepare_temp_type& t) {
+    t, soci::into(id), soci::into(account), soci::into(artist), soci::into(r.title), soci::into(type),
+      soci::into(r.upc), soci::into(r.release_date), soci::into(r.original_release_date), soci::into(r.label_name),
+      soci::into(r.genre), soci::into(r.p_line), soci::into(r.c_line), soci::into(r.parental_warning),
+      soci::into(territories), soci::into(status), soci::into(created), soci::into(updated);
+  }
+  domain::release get() const {
+    auto out = r;
+    out.id = id;
+    out.account_id = account;
+    out.artist_id = artist;
+    out.type = domain::parse_release_type(type).value_or(domain::release_type::single);
+    out.territories = domain::split(territories, ',');
+    out.status = domain::parse_release_status(status).value_or(domain::release_status::draft);
+    out.created_at = created;
+    out.updated_at = updated;
+    return out;
+  }
+};
+
+/// A LIKE pattern matching `text` anywhere, case-insensitively (escape character '\').
+std::string contains_pattern(const std::string& text) {
+  std::string out = "%";
+  for (char c : domain::lower(text)) {
+    if (c == '%' || c == '_' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out + "%";
+}
+
+template <class Row, class Item>
+std::optional<Item> select_one(soci::session& s, const std::string& sql, long long account, long long id) {
+  Row row;
+  auto temp = (s.prepare << sql);
+  row.bind(temp);
+  temp, soci::use(account), soci::use(id);
+  soci::statement st(temp);
+  st.execute(false);
+  if (!st.fetch())
+    return std::nullopt;
+  return row.get();
+}
+
+/// Next value of a named counter, inside the caller's transaction.
+long long next_counter(soci::session& s, const std::string& name) {
+  long long next = 0;
+  soci::indicator ind = soci::i_null;
+  s << "SELECT next_value FROM identifier_counters WHERE name = :n", soci::use(name), soci::into(next, ind);
+  if (!s.got_data()) {
+    next = 1;
+    s << "INSERT INTO identifier_counters (name, next_value) VALUES (:n, 2)", soci::use(name);
+  } else {
+    s << "UPDATE identifier_counters SET next_value = next_value + 1 WHERE name = :n", soci::use(name);
+  }
+  return next;
+}
+
+} // namespace
+
+domain::artist soci_catalog_store::create_artist(const domain::artist& a) {
+  domain::artist out = a;
+  out.created_at = out.updated_at = domain::now_millis();
+  pool_.transact([&](soci::session& s) {
+    long long account = a.account_id, now = out.created_at, id = 0;
+    s << "INSERT INTO artists (account_id, name, isni, spotify_id, apple_id, created_at, updated_at) "
+         "VALUES (:a, :n, :i, :s, :p, :c, :u) RETURNING id",
+      soci::use(account), soci::use(a.name), soci::use(a.isni), soci::use(a.spotify_id), soci::use(a.apple_id),
+      soci::use(now), soci::use(now), soci::into(id);
+    out.id = id;
+  });
+  return out;
+}
+
+std::optional<domain::artist> soci_catalog_store::find_artist(std::int64_t account, std::int64_t id) {
+  std::optional<domain::artist> out;
+  pool_.run([&](soci::session& s) {
+    out = select_one<artist_row, domain::artist>(
+      s, std::string("SELECT ") + artist_columns + " FROM artists WHERE account_id = :a AND id = :i", account, id);
+  });
+  return out;
+}
+
+domain::page<domain::artist> soci_catalog_store::list_artists(std::int64_t account, const domain::catalog_filter& f) {
+  domain::page<domain::artist> out;
+  out.page = std::max(f.page, 1);
+  out.limit = std::clamp(f.limit, 1, 100);
+  const std::string where =
+    std::string("FROM artists WHERE account_id = :a") + (f.search ? " AND lower(name) LIKE :p ESCAPE '\\'" : "");
+  const std::string pattern = f.search ? contains_pattern(*f.search) : "";
+  long long acc = account;
+  pool_.run([&](soci::session& s) {
+    fetch_page<artist_row>(s, artist_columns, where, "id",
+                           [&](soci::details::prepare_temp_type& t) {
+                             t, soci::use(acc);
+                             if (f.search)
+                               t, soci::use(pattern);
+                           },
+                           out);
+  });
+  return out;
+}
+
+std::optional<domain::artist> soci_catalog_store::update_artist(const domain::artist& a) {
+  std::optional<domain::artist> out;
+  pool_.transact([&](soci::session& s) {
+    long long account = a.account_id, id = a.id, now = domain::now_millis();
+    soci::statement st = (s.prepare << "UPDATE artists SET name = :n, isni = :i, spotify_id = :s, apple_id = :p, "
+                                       "updated_at = :u WHERE account_id = :a AND id = :id",
+                          soci::use(a.name), soci::use(a.isni), soci::use(a.spotify_id), soci::use(a.apple_id),
+                          soci::use(now), soci::use(account), soci::use(id));
+    st.execute(true);
+    if (st.get_affected_rows() == 1)
+      out = select_one<artist_row, domain::artist>(
+        s, std::string("SELECT ") + artist_columns + " FROM artists WHERE account_id = :a AND id = :i", account, id);
+  });
+  return out;
+}
+
+catalog_store::delete_result soci_catalog_store::delete_artist(std::int64_t account, std::int64_t id) {
+  auto result = delete_result::not_found;
+  pool_.transact([&](soci::session& s) {
+    long long acc = account, aid = id;
+    int releases = 0;
+    s << "SELECT COUNT(*) FROM releases WHERE artist_id = :i", soci::use(aid), soci::into(releases);
+    soci::statement st =
+      (s.prepare << "DELETE FROM artists WHERE account_id = :a AND id = :i", soci::use(acc), soci::use(aid));
+    if (releases > 0) {
+      int exists = 0;
+      s << "SELECT COUNT(*) FROM artists WHERE account_id = :a AND id = :i", soci::use(acc), soci::use(aid),
+        soci::into(exists);
+      result = exists ? delete_result::in_use : delete_result::not_found;
+      return;
+    }
+    st.execute(true);
+    result = st.get_affected_rows() == 1 ? delete_result::deleted : delete_result::not_found;
+  });
+  return result;
+}
+
+std::optional<domain::release> soci_catalog_store::create_release(const domain::release& r,
+                                                                   const std::string& upc_prefix) {
+  std::optional<domain::release> out;
+  pool_.transact([&](soci::session& s) {
+    out.reset();
+    domain::release row = r;
+    if (row.upc.empty())
+      row.upc = domain::make_ean(upc_prefix, next_counter(s, "upc:" + upc_prefix));
+    int clash = 0;
+    long long account = r.account_id;
+    s << "SELECT COUNT(*) FROM releases WHERE account_id = :a AND upc = :u", soci::use(account), soci::use(row.upc),
+      soci::into(clash);
+    if (clash)
+      return;
+    long long artist = r.artist_id, now = domain::now_millis(), id = 0;
+    const std::string type{domain::to_string(r.type)}, status{domain::to_string(r.status)};
+    const std::string territories = domain::join(r.territories, ",");
+    s << "INSERT INTO releases (account_id, artist_id, title, type, upc, release_date, original_release_date, "
+         "label_name, genre, p_line, c_line, parental_warning, territories, status, created_at, updated_at) VALUES "
+         "(:a, :ar, :t, :ty, :u, :rd, :od, :l, :g, :p, :c, :pw, :te, :s, :cr, :up) RETURNING id",
+      soci::use(account), soci::use(artist), soci::use(r.title), soci::use(type), soci::use(row.upc),
+      soci::use(r.release_date), soci::use(r.original_release_date), soci::use(r.label_name), soci::use(r.genre),
+      soci::use(r.p_line), soci::use(r.c_line), soci::use(r.parental_warning), soci::use(territories),
+      soci::use(status), soci::use(now), soci::use(now), soci::into(id);
+    row.id = id;
+    row.created_at = row.updated_at = now;
+    out = row;
+  });
+  return out;
+}
+
+std::optional<domain::release> soci_catalog_store::find_release(std::int64_t account, std::int64_t id) {
+  std::optional<domain::release> out;
+  pool_.run([&](soci::session& s) {
+    out = select_one<release_row, domain::release>(
+      s, std::string("SELECT ") + release_columns + " FROM releases WHERE account_id = :a AND id = :i", account, id);
+  });
+  return out;
+}
+
+domain::page<domain::release> soci_catalog_store::list_releases(std::int64_t account,
+                                                                const domain::catalog_filter& f) {
+  domain::page<domain::release> out;
+  out.page = std::max(f.page, 1);
+  out.limit = std::clamp(f.limit, 1, 100);
+  std::string where = "FROM releases WHERE account_id = :a";
+  if (f.artist_id)
+    where += " AND artist_id = :ar";
+  if (f.status)
+    where += " AND status = :s";
+  if (f.search)
+    where += " AND (lower(title) LIKE :p ESCAPE '\\' OR upc = :u)";
+  const std::string pattern = f.search ? contains_pattern(*f.search) : "", upc = f.search.value_or("");
+  const std::string status = f.status ? std::string(domain::to_string(*f.status)) : "";
+  long long acc = account, artist = f.artist_id.value_or(0);
+  auto bind = [&](soci::details::prepare_temp_type& t) {
+    t, soci::use(acc);
+    if (f.artist_id)
+      t, soci::use(artist);
+    if (f.status)
+      t, soci::use(status);
+    if (f.search)
+      t, soci::use(pattern), soci::use(upc);
+  };
+  pool_.run([&](soci::session& s) { fetch_page<release_row>(s, release_columns, where, "id DESC", bind, out); });
+  return out;
+}
+
+std::optional<domain::release> soci_catalog_store::update_release(const domain::release& r) {
+  std::optional<domain::release> out;
+  pool_.transact([&](soci::session& s) {
+    long long account = r.account_id, id = r.id, artist = r.artist_id, now = domain::now_millis();
+    int clash = 0;
+    s << "SELECT COUNT(*) FROM releases WHERE account_id = :a AND upc = :u AND id <> :i", soci::use(account),
+      soci::use(r.upc), soci::use(id), soci::into(clash);
+    if (clash)
+      throw store_error("the UPC " + r.upc + " belongs to another release");
+    const std::string type{domain::to_string(r.type)}, status{domain::to_string(r.status)};
+    const std::string territories = domain::join(r.territories, ",");
+    soci::statement st =
+      (s.prepare << "UPDATE releases SET artist_id = :ar, title = :t, type = :ty, upc = :u, release_date = :rd, "
+                    "original_release_date = :od, label_name = :l, genre = :g, p_line = :p, c_line = :c, "
+                    "parental_warning = :pw, territories = :te, status = :s, updated_at = :up "
+                    "WHERE account_id = :a AND id = :i",
+       soci::use(artist), soci::use(r.title), soci::use(type), soci::use(r.upc), soci::use(r.release_date),
+       soci::use(r.original_release_date), soci::use(r.label_name), soci::use(r.genre), soci::use(r.p_line),
+       soci::use(r.c_line), soci::use(r.parental_warning), soci::use(territories), soci::use(status), soci::use(now),
+       soci::use(account), soci::use(id));
+    st.execute(true);
+    if (st.get_affected_rows() == 1)
+      out = select_one<release_row, domain::release>(
+        s, std::string("SELECT ") + release_columns + " FROM releases WHERE account_id = :a AND id = :i", account, id);
+  });
+  return out;
+}
+
+bool soci_catalog_store::delete_release(std::int64_t account, std::int64_t id) {
+  bool deleted = false;
+  pool_.transact([&](soci::session& s) {
+    long long acc = account, rid = id;
+    soci::statement st =
+      (s.prepare << "DELETE FROM releases WHERE account_id = :a AND id = :i", soci::use(acc), soci::use(rid));
+    st.execute(true);
+    deleted = st.get_affected_rows() == 1;
+  });
+  return deleted;
+}
+
+} // namespace tunemantra::persistence
