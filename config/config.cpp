@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <algorithm>
 #include <cctype>
 #include <variant>
 
@@ -48,6 +49,15 @@ std::optional<std::string> check_level(const std::string& v) {
 std::optional<std::string> check_upc_prefix(const std::string& v) {
   if (v.size() < 6 || v.size() > 11 || v.find_first_not_of("0123456789") != std::string::npos)
     return "must be a GS1 company prefix of 6 to 11 digits";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_isrc_registrant(const std::string& v) {
+  const bool shape = v.size() == 5 && std::all_of(v.begin(), v.end(), [](char c) {
+                       return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+                     }) && std::isalpha(static_cast<unsigned char>(v[0])) && std::isalpha(static_cast<unsigned char>(v[1]));
+  if (!shape)
+    return "must be the 5-character ISRC country and registrant code, e.g. GBAYE";
   return std::nullopt;
 }
 
@@ -108,6 +118,8 @@ const std::vector<spec>& specs() {
      10'000'000},
     {"catalog.upc_prefix", string_ref{[](config& c) -> std::string& { return c.catalog.upc_prefix; }}, 0, 0,
      check_upc_prefix},
+    {"catalog.isrc_registrant", string_ref{[](config& c) -> std::string& { return c.catalog.isrc_registrant; }}, 0,
+     0, check_isrc_registrant},
     {"rate_limit.api_burst", int_ref{[](config& c) -> int& { return c.rate_limit.api_burst; }}, 1, 10'000'000},
   };
   return table;

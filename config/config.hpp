@@ -74,6 +74,7 @@ struct rate_limit_config {
 
 struct catalog_config {
   std::string upc_prefix{defaults::catalog_upc_prefix};
+  std::string isrc_registrant{defaults::catalog_isrc_registrant};
 };
 
 struct config {

@@ -58,5 +58,8 @@ inline constexpr int rate_limit_api_burst = 200;
 /// GS1 company prefix for UPCs/EANs the daemon assigns. The default lies in GS1's restricted
 /// range 200-299 (valid check digits, not for retail): set your own before distributing.
 inline constexpr std::string_view catalog_upc_prefix = "2000000";
+/// ISRC country + registrant code (5 characters) for ISRCs the daemon assigns to tracks sent
+/// without one. ZZ is a placeholder prefix: set the code your ISRC agency gave you.
+inline constexpr std::string_view catalog_isrc_registrant = "ZZTMA";
 
 } // namespace tunemantra::defaults

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include <nlohmann/json.hpp>
+
 #include "domain/identifiers.hpp"
 
 namespace tunemantra::domain {
@@ -44,6 +46,41 @@ bool is_parental_warning(std::string_view value) {
   static constexpr std::string_view values[] = {"Explicit", "ExplicitContentEdited", "NotExplicit",
                                                 "NoAdviceAvailable", "Unknown"};
   return std::find(std::begin(values), std::end(values), value) != std::end(values);
+}
+
+bool is_contributor_role(std::string_view role) {
+  static constexpr std::string_view roles[] = {
+    "MainArtist", "FeaturedArtist", "Artist",     "Composer",          "Lyricist",  "ComposerLyricist",
+    "Producer",   "Remixer",        "Arranger",   "Conductor",         "Orchestra", "Mixer",
+    "MasteringEngineer", "RecordingEngineer", "Engineer", "Performer", "Vocalist", "Musician"};
+  return std::find(std::begin(roles), std::end(roles), role) != std::end(roles);
+}
+
+std::string contributors_to_json(const std::vector<contributor>& list) {
+  auto out = nlohmann::json::array();
+  for (const auto& c : list) {
+    nlohmann::json item = {{"name", c.name}, {"role", c.role}};
+    if (c.artist_id)
+      item["artistId"] = *c.artist_id;
+    out.push_back(std::move(item));
+  }
+  return out.dump();
+}
+
+std::vector<contributor> contributors_from_json(std::string_view text) {
+  std::vector<contributor> out;
+  const auto doc = nlohmann::json::parse(text, nullptr, false);
+  if (!doc.is_array())
+    return out;
+  for (const auto& item : doc) {
+    if (!item.is_object() || !item.contains("name") || !item["name"].is_string())
+      continue;
+    contributor c{item["name"].get<std::string>(), item.value("role", std::string()), std::nullopt};
+    if (item.contains("artistId") && item["artistId"].is_number_integer())
+      c.artist_id = item["artistId"].get<std::int64_t>();
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 bool is_calendar_date(std::string_view s) {

@@ -52,6 +52,34 @@ struct release {
   millis updated_at = 0;
 };
 
+/// A contributor to a track: a name, a DDEX role and optionally one of the account's artists.
+struct contributor {
+  std::string name;
+  std::string role;
+  std::optional<std::int64_t> artist_id;
+};
+
+/// DDEX contributor roles accepted for tracks (MainArtist, FeaturedArtist, Composer, ...).
+bool is_contributor_role(std::string_view role);
+
+struct track {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;
+  std::int64_t release_id = 0;
+  std::int64_t recording_id = 0;
+  std::string isrc; ///< the recording's
+  std::string title;
+  int position = 1;
+  bool explicit_content = false;
+  std::vector<contributor> contributors;
+  millis created_at = 0;
+  millis updated_at = 0;
+};
+
+/// Contributors as stored: `[{"name", "role", "artistId"?}]`. Malformed text reads as none.
+std::string contributors_to_json(const std::vector<contributor>& list);
+std::vector<contributor> contributors_from_json(std::string_view text);
+
 struct catalog_filter {
   std::optional<std::string> search;
   std::optional<std::int64_t> artist_id;

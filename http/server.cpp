@@ -87,6 +87,7 @@ server::server(const config::config& full, persistence::store& store, actors::jo
   add_key_routes(router_, services_);
   add_user_routes(router_, services_);
   add_catalog_routes(router_, services_);
+  add_track_routes(router_, services_);
   srv_->set_payload_max_length(router_.largest_body());
   install_middleware();
 }

@@ -42,6 +42,8 @@ void add_auth_routes(router& r, services& s);
 void add_key_routes(router& r, services& s);
 /// /api/artists and /api/releases.
 void add_catalog_routes(router& r, services& s);
+/// /api/releases/{id}/tracks and /api/tracks/{id}.
+void add_track_routes(router& r, services& s);
 /// Admin: /api/users, /api/users/{id}, /api/audit.
 void add_user_routes(router& r, services& s);
 

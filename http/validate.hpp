@@ -40,6 +40,8 @@ public:
   void check(const std::string& field, const std::optional<std::string>& problem);
   void invalid(const std::string& field, const std::string& message);
   bool has(const std::string& field) const { return doc_.contains(field) && !doc_[field].is_null(); }
+  /// The raw value of a field, for shapes the helpers above do not cover (check has() first).
+  const nlohmann::json& raw(const std::string& field) const { return doc_.at(field); }
 
   /// Answers 400 VALIDATION_ERROR with every problem; true when it did.
   bool reply_if_invalid(httplib::Response& res) const;

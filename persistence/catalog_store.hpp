@@ -31,6 +31,17 @@ public:
   /// Writes every field of `r`; nullopt when it does not exist. Throws store_error on a UPC clash.
   virtual std::optional<domain::release> update_release(const domain::release& r) = 0;
   virtual bool delete_release(std::int64_t account, std::int64_t id) = 0;
+
+  // --- tracks -------------------------------------------------------------------------------
+  enum class track_result { ok, not_found, position_taken };
+  /// Creates a track on the account's release. An empty ISRC gets the next one for
+  /// `isrc_registrant` and `year`; an ISRC already known to the account names the same recording.
+  virtual track_result create_track(domain::track& t, const std::string& isrc_registrant, int year) = 0;
+  virtual std::optional<domain::track> find_track(std::int64_t account, std::int64_t id) = 0;
+  virtual std::vector<domain::track> list_tracks(std::int64_t account, std::int64_t release_id) = 0;
+  /// Writes title, position, explicit flag, contributors and ISRC (re-linking the recording).
+  virtual track_result update_track(domain::track& t) = 0;
+  virtual bool delete_track(std::int64_t account, std::int64_t id) = 0;
 };
 
 } // namespace tunemantra::persistence

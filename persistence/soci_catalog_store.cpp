@@ -95,6 +95,55 @@ long long next_counter(soci::session& s, const std::string& name) {
   return next;
 }
 
+constexpr const char* track_select =
+  "SELECT t.id, t.account_id, t.release_id, t.recording_id, r.isrc, t.title, t.position, t.explicit, t.contributors, "
+  "t.created_at, t.updated_at FROM tracks t JOIN recordings r ON r.id = t.recording_id ";
+
+struct track_row {
+  domain::track t;
+  long long id = 0, account = 0, release = 0, recording = 0, created = 0, updated = 0;
+  int position = 0, explicit_flag = 0;
+  std::string contributors;
+  void bind(soci::details::prepare_temp_type& p) {
+    p, soci::into(id), soci::into(account), soci::into(release), soci::into(recording), soci::into(t.isrc),
+      soci::into(t.title), soci::into(position), soci::into(explicit_flag), soci::into(contributors),
+      soci::into(created), soci::into(updated);
+  }
+  domain::track get() const {
+    auto out = t;
+    out.id = id;
+    out.account_id = account;
+    out.release_id = release;
+    out.recording_id = recording;
+    out.position = position;
+    out.explicit_content = explicit_flag != 0;
+    out.contributors = domain::contributors_from_json(contributors);
+    out.created_at = created;
+    out.updated_at = updated;
+    return out;
+  }
+};
+
+/// The account's recording for an ISRC, created when new.
+long long recording_for(soci::session& s, long long account, const std::string& isrc) {
+  long long id = 0;
+  s << "SELECT id FROM recordings WHERE account_id = :a AND isrc = :i", soci::use(account), soci::use(isrc),
+    soci::into(id);
+  if (s.got_data())
+    return id;
+  long long now = domain::now_millis();
+  s << "INSERT INTO recordings (account_id, isrc, created_at) VALUES (:a, :i, :c) RETURNING id", soci::use(account),
+    soci::use(isrc), soci::use(now), soci::into(id);
+  return id;
+}
+
+bool position_taken(soci::session& s, long long release, int position, long long except_track) {
+  int n = 0;
+  s << "SELECT COUNT(*) FROM tracks WHERE release_id = :r AND position = :p AND id <> :t", soci::use(release),
+    soci::use(position), soci::use(except_track), soci::into(n);
+  return n > 0;
+}
+
 } // namespace
 
 domain::artist soci_catalog_store::create_artist(const domain::artist& a) {
@@ -279,6 +328,108 @@ bool soci_catalog_store::delete_release(std::int64_t account, std::int64_t id) {
     long long acc = account, rid = id;
     soci::statement st =
       (s.prepare << "DELETE FROM releases WHERE account_id = :a AND id = :i", soci::use(acc), soci::use(rid));
+    st.execute(true);
+    deleted = st.get_affected_rows() == 1;
+  });
+  return deleted;
+}
+
+} // namespace tunemantra::persistence
+
+namespace tunemantra::persistence {
+
+catalog_store::track_result soci_catalog_store::create_track(domain::track& t, const std::string& isrc_registrant,
+                                                             int year) {
+  auto result = track_result::ok;
+  pool_.transact([&](soci::session& s) {
+    long long account = t.account_id, release = t.release_id;
+    int owned = 0;
+    s << "SELECT COUNT(*) FROM releases WHERE account_id = :a AND id = :r", soci::use(account), soci::use(release),
+      soci::into(owned);
+    if (!owned) {
+      result = track_result::not_found;
+      return;
+    }
+    if (position_taken(s, release, t.position, 0)) {
+      result = track_result::position_taken;
+      return;
+    }
+    if (t.isrc.empty()) {
+      const auto counter = next_counter(s, "isrc:" + isrc_registrant + ":" + std::to_string(year));
+      t.isrc = domain::make_isrc(isrc_registrant, year, static_cast<int>(counter));
+    }
+    long long recording = recording_for(s, account, t.isrc), now = domain::now_millis(), id = 0;
+    int explicit_flag = t.explicit_content ? 1 : 0;
+    const auto contributors = domain::contributors_to_json(t.contributors);
+    s << "INSERT INTO tracks (account_id, release_id, recording_id, title, position, explicit, contributors, "
+         "created_at, updated_at) VALUES (:a, :r, :rc, :t, :p, :e, :c, :cr, :u) RETURNING id",
+      soci::use(account), soci::use(release), soci::use(recording), soci::use(t.title), soci::use(t.position),
+      soci::use(explicit_flag), soci::use(contributors), soci::use(now), soci::use(now), soci::into(id);
+    t.id = id;
+    t.recording_id = recording;
+    t.created_at = t.updated_at = now;
+  });
+  return result;
+}
+
+std::optional<domain::track> soci_catalog_store::find_track(std::int64_t account, std::int64_t id) {
+  std::optional<domain::track> out;
+  pool_.run([&](soci::session& s) {
+    out = select_one<track_row, domain::track>(s, std::string(track_select) + "WHERE t.account_id = :a AND t.id = :i",
+                                               account, id);
+  });
+  return out;
+}
+
+std::vector<domain::track> soci_catalog_store::list_tracks(std::int64_t account, std::int64_t release_id) {
+  std::vector<domain::track> out;
+  pool_.run([&](soci::session& s) {
+    out.clear();
+    track_row row;
+    long long acc = account, release = release_id;
+    auto temp = (s.prepare << std::string(track_select) + "WHERE t.account_id = :a AND t.release_id = :r ORDER BY t.position");
+    row.bind(temp);
+    temp, soci::use(acc), soci::use(release);
+    soci::statement st(temp);
+    st.execute(false);
+    while (st.fetch())
+      out.push_back(row.get());
+  });
+  return out;
+}
+
+catalog_store::track_result soci_catalog_store::update_track(domain::track& t) {
+  auto result = track_result::ok;
+  pool_.transact([&](soci::session& s) {
+    long long account = t.account_id, id = t.id, release = t.release_id;
+    if (position_taken(s, release, t.position, id)) {
+      result = track_result::position_taken;
+      return;
+    }
+    long long recording = recording_for(s, account, t.isrc), now = domain::now_millis();
+    int explicit_flag = t.explicit_content ? 1 : 0;
+    const auto contributors = domain::contributors_to_json(t.contributors);
+    soci::statement st = (s.prepare << "UPDATE tracks SET recording_id = :rc, title = :t, position = :p, explicit = :e, "
+                                       "contributors = :c, updated_at = :u WHERE account_id = :a AND id = :i",
+                          soci::use(recording), soci::use(t.title), soci::use(t.position), soci::use(explicit_flag),
+                          soci::use(contributors), soci::use(now), soci::use(account), soci::use(id));
+    st.execute(true);
+    if (st.get_affected_rows() != 1) {
+      result = track_result::not_found;
+      return;
+    }
+    t.recording_id = recording;
+    t.updated_at = now;
+  });
+  return result;
+}
+
+bool soci_catalog_store::delete_track(std::int64_t account, std::int64_t id) {
+  bool deleted = false;
+  pool_.transact([&](soci::session& s) {
+    long long acc = account, tid = id;
+    soci::statement st =
+      (s.prepare << "DELETE FROM tracks WHERE account_id = :a AND id = :i", soci::use(acc), soci::use(tid));
     st.execute(true);
     deleted = st.get_affected_rows() == 1;
   });

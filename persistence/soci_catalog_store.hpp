@@ -22,6 +22,12 @@ public:
   std::optional<domain::release> update_release(const domain::release& r) override;
   bool delete_release(std::int64_t account, std::int64_t id) override;
 
+  track_result create_track(domain::track& t, const std::string& isrc_registrant, int year) override;
+  std::optional<domain::track> find_track(std::int64_t account, std::int64_t id) override;
+  std::vector<domain::track> list_tracks(std::int64_t account, std::int64_t release_id) override;
+  track_result update_track(domain::track& t) override;
+  bool delete_track(std::int64_t account, std::int64_t id) override;
+
 private:
   connection_pool& pool_;
 };

@@ -91,6 +91,7 @@ TEST(config_defaults, the_example_file_loads_and_states_the_defaults) {
   EXPECT_EQ(from_file.rate_limit.api_per_minute, builtin.rate_limit.api_per_minute);
   EXPECT_EQ(from_file.rate_limit.api_burst, builtin.rate_limit.api_burst);
   EXPECT_EQ(from_file.catalog.upc_prefix, builtin.catalog.upc_prefix);
+  EXPECT_EQ(from_file.catalog.isrc_registrant, builtin.catalog.isrc_registrant);
 }
 
 TEST(config_defaults, the_example_file_documents_every_key) {

@@ -192,6 +192,81 @@ TEST_P(catalog_api, scopes_guard_reading_and_writing) {
   EXPECT_EQ(live_->client().Get("/api/releases")->status, 401);
 }
 
+TEST_P(catalog_api, tracks_get_isrcs_and_an_isrc_names_one_recording) {
+  const auto a = artist(alice_, "Ada");
+  auto single = body_of(release(alice_, {{"title", "S"}, {"artistId", a}, {"type", "single"}, {"releaseDate", "2027-01-01"}}));
+  auto album = body_of(release(alice_, {{"title", "A"}, {"artistId", a}, {"type", "album"}, {"releaseDate", "2027-06-01"}}));
+  const auto single_path = "/api/releases/" + std::to_string(single["data"]["id"].get<long long>()) + "/tracks";
+  const auto album_path = "/api/releases/" + std::to_string(album["data"]["id"].get<long long>()) + "/tracks";
+  auto c = as(alice_);
+  auto r = c.Post(single_path,
+                  json{{"title", "Hit"}, {"position", 1}, {"explicit", true},
+                       {"contributors", {{{"name", "Ada"}, {"role", "MainArtist"}, {"artistId", a}},
+                                         {{"name", "Lin"}, {"role", "Composer"}}}}}
+                    .dump(),
+                  "application/json");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const auto hit = body_of(r)["data"];
+  const auto isrc = hit["isrc"].get<std::string>();
+  EXPECT_TRUE(isrc.starts_with(cfg_.catalog.isrc_registrant)) << isrc;
+  EXPECT_TRUE(domain::check_isrc(isrc, 2026)) << isrc;
+  EXPECT_EQ(hit["contributors"][0]["artistId"], a);
+  EXPECT_TRUE(hit["contributors"][1]["artistId"].is_null());
+  EXPECT_TRUE(hit["explicit"].get<bool>());
+  // The album carries the same recording: same ISRC (typed with dashes), same recording id.
+  r = c.Post(album_path, json{{"title", "Hit (album)"}, {"position", 1}, {"isrc", isrc.substr(0, 2) + "-" + isrc.substr(2)}}.dump(),
+             "application/json");
+  ASSERT_EQ(r->status, 201) << r->body;
+  EXPECT_EQ(body_of(r)["data"]["recordingId"], hit["recordingId"]);
+  r = c.Post(album_path, json{{"title", "Second"}, {"position", 2}}.dump(), "application/json");
+  const auto second = body_of(r)["data"];
+  EXPECT_NE(second["isrc"], isrc);
+  EXPECT_NE(second["recordingId"], hit["recordingId"]);
+  r = c.Post(album_path, json{{"title", "Clash"}, {"position", 2}}.dump(), "application/json");
+  EXPECT_EQ(r->status, 409);
+  r = c.Get(album_path);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(body_of(r)["data"].size(), 2u);
+  EXPECT_EQ(body_of(r)["data"][0]["position"], 1);
+  const auto track_path = "/api/tracks/" + std::to_string(second["id"].get<long long>());
+  r = c.Patch(track_path, json{{"position", 1}}.dump(), "application/json");
+  EXPECT_EQ(r->status, 409);
+  r = c.Patch(track_path, json{{"position", 3}, {"title", "Second (edit)"}}.dump(), "application/json");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(body_of(r)["data"]["title"], "Second (edit)");
+  EXPECT_EQ(c.Delete(track_path)->status, 204);
+  EXPECT_EQ(c.Get(track_path)->status, 404);
+}
+
+TEST_P(catalog_api, track_fields_are_validated_and_scoped) {
+  const auto a = artist(alice_, "Ada");
+  const auto bob_artist = artist(bob_, "Bob");
+  auto rel = body_of(release(alice_, {{"title", "S"}, {"artistId", a}, {"type", "single"}, {"releaseDate", "2027-01-01"}}));
+  const auto path = "/api/releases/" + std::to_string(rel["data"]["id"].get<long long>()) + "/tracks";
+  auto c = as(alice_);
+  auto r = c.Post(path,
+                  json{{"title", ""}, {"position", 0}, {"isrc", "XX1234567890"}, {"explicit", "yes"},
+                       {"contributors", {{{"name", "X"}, {"role", "Boss"}}, {{"role", "Composer"}},
+                                         {{"name", "B"}, {"role", "MainArtist"}, {"artistId", bob_artist}}}}}
+                    .dump(),
+                  "application/json");
+  ASSERT_EQ(r->status, 400);
+  std::set<std::string> fields;
+  const auto doc = body_of(r);
+  for (const auto& d : doc["error"]["details"])
+    fields.insert(d["field"].get<std::string>());
+  EXPECT_EQ(fields, (std::set<std::string>{"title", "position", "isrc", "explicit", "contributors[0].role",
+                                           "contributors[1].name", "contributors[2].artistId"}));
+  EXPECT_EQ(as(bob_).Post(path, json{{"title", "x"}, {"position", 1}}.dump(), "application/json")->status, 404);
+  EXPECT_EQ(as(bob_).Get(path)->status, 404);
+  r = c.Post(path, json{{"title", "ok"}, {"position", 1}}.dump(), "application/json");
+  const auto track = "/api/tracks/" + std::to_string(body_of(r)["data"]["id"].get<long long>());
+  EXPECT_EQ(as(bob_).Get(track)->status, 404);
+  EXPECT_EQ(as(bob_).Patch(track, json{{"title", "mine"}}.dump(), "application/json")->status, 404);
+  EXPECT_EQ(as(bob_).Delete(track)->status, 404);
+  EXPECT_EQ(c.Get("/api/releases/999999/tracks")->status, 404);
+}
+
 INSTANTIATE_TEST_SUITE_P(backends, catalog_api, test::both_backends(), test::backend_name);
 
 } // namespace
