@@ -27,6 +27,8 @@ using supervisor_actor = caf::typed_actor<
   caf::reacts_to<restart_atom, std::int64_t>,
   // Spawns the actor of a known job whose restart is recorded (sent to itself).
   caf::reacts_to<adopt_atom, std::int64_t>,
+  // The store now says the job failed (restart limit, unknown kind): forget it (sent to itself).
+  caf::reacts_to<failed_atom, std::int64_t>,
   // Orderly shutdown: stops every job actor, answers when they are gone, then quits.
   caf::replies_to<shutdown_atom>::with<bool>>;
 

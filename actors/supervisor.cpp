@@ -36,6 +36,22 @@ void off_thread(const job_context& ctx, const char* what, F fn) {
   }
 }
 
+/// Marks a job failed on the executor and tells the supervisor when the store says so. Until then
+/// the job stays known as retiring, so a poll that still sees it running cannot adopt it again.
+template <class F>
+void retire(self_ptr self, std::int64_t id, F record) {
+  self->state.jobs[id].retiring = true;
+  auto me = caf::actor_cast<supervisor_actor>(self);
+  off_thread(self->state.ctx, "fail job", [me, id, record = std::move(record)]() mutable {
+    try {
+      record();
+    } catch (const std::exception& e) {
+      log::warn("supervisor could not record the failure", {{"job", std::to_string(id)}, {"error", e.what()}});
+    }
+    caf::anon_send(me, failed_atom::value, id);
+  });
+}
+
 /// Records the final crash and marks the job failed, in that order, on one executor task.
 void give_up(self_ptr self, std::int64_t id, const supervisor_state::entry& e) {
   auto& ctx = self->state.ctx;
@@ -45,7 +61,7 @@ void give_up(self_ptr self, std::int64_t id, const supervisor_state::entry& e) {
   log::warn("supervisor gave up on job", {{"job", std::to_string(id)}, {"reason", reason}});
   auto* store = ctx.store;
   const auto error = e.last_error;
-  off_thread(ctx, "fail job", [store, id, reason, error] {
+  retire(self, id, [store, id, reason, error] {
     store->append_event(id, "crash", "job actor crashed: " + error);
     store->update_job(id, domain::job_update{domain::job_status::failed, reason});
   });
@@ -68,9 +84,8 @@ bool supervisor_state::spawn_job(self_ptr self, std::int64_t id) {
     e.actor = self->spawn(sleep_job, ctx, id);
   } else {
     const auto kind = e.kind;
-    jobs.erase(id);
     auto* store = ctx.store;
-    off_thread(ctx, "fail unknown kind", [store, id, kind] {
+    retire(self, id, [store, id, kind] {
       store->update_job(id, domain::job_update{domain::job_status::failed, "unknown job kind: " + kind});
     });
     return false;
@@ -108,7 +123,6 @@ void supervisor_state::on_down(self_ptr self, const caf::down_msg& msg) {
     e.restarts.pop_front();
   if (static_cast<int>(e.restarts.size()) >= ctx.jobs.max_restarts) {
     give_up(self, id, e);
-    jobs.erase(id);
     return;
   }
   auto* store = ctx.store;
@@ -220,8 +234,14 @@ supervisor_actor::behavior_type supervisor(self_ptr self, job_context ctx) {
     [=](adopt_atom, std::int64_t id) {
       auto& st = self->state;
       auto it = st.jobs.find(id);
-      if (!st.shutting_down && it != st.jobs.end() && !it->second.actor)
+      if (!st.shutting_down && it != st.jobs.end() && !it->second.actor && !it->second.retiring)
         st.spawn_job(self, id);
+    },
+    [=](failed_atom, std::int64_t id) {
+      auto& st = self->state;
+      auto it = st.jobs.find(id);
+      if (it != st.jobs.end() && it->second.retiring && !it->second.actor)
+        st.jobs.erase(it);
     },
     [=](shutdown_atom) -> caf::result<bool> {
       auto& st = self->state;

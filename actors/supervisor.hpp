@@ -32,6 +32,7 @@ struct supervisor_state {
     std::deque<clock::time_point> restarts; ///< recent restarts, for the intensity limit
     std::string last_error;
     clock::time_point crashed_at;    ///< when the last crash was seen
+    bool retiring = false; ///< being marked failed: never adopted again, forgotten once recorded
   };
 
   job_context ctx;

@@ -252,6 +252,7 @@ TEST(supervisor_messages, every_request_round_trips) {
   caf::anon_send(rt.supervisor(), poll_atom::value);
   caf::anon_send(rt.supervisor(), restart_atom::value, std::int64_t{424242}); // unknown: ignored
   caf::anon_send(rt.supervisor(), adopt_atom::value, std::int64_t{424242});   // unknown: ignored
+  caf::anon_send(rt.supervisor(), failed_atom::value, std::int64_t{424242});  // unknown: ignored
   EXPECT_EQ(ask_bool(cancel_atom::value, id), true);
   EXPECT_EQ(ask_bool(shutdown_atom::value), true);
 }
