@@ -5,6 +5,8 @@
 
 #include <httplib.h>
 
+#include "domain/time.hpp"
+
 namespace tunemantra::http {
 namespace {
 
@@ -34,6 +36,10 @@ int status_for(std::string_view code) {
     if (name == code)
       return status;
   return 500;
+}
+
+json time_or_null(const std::optional<domain::millis>& t) {
+  return t ? json(domain::format_rfc3339(*t)) : json(nullptr);
 }
 
 void send_data(httplib::Response& res, int status, json data, json meta) {

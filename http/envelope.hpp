@@ -2,10 +2,13 @@
 // The response envelope of API.md: {"data": ..., "meta": {...}, "error": null} on success,
 // {"data": null, "meta": {}, "error": {"message", "code", "details"}} on failure.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+
+#include "domain/job.hpp"
 
 namespace httplib {
 struct Response;
@@ -17,6 +20,9 @@ using json = nlohmann::json;
 
 /// The HTTP status that belongs to an API error code (`NOT_FOUND` -> 404); 500 when unknown.
 int status_for(std::string_view code);
+
+/// An RFC 3339 timestamp, or null when there is none.
+json time_or_null(const std::optional<domain::millis>& t);
 
 /// Writes a success envelope with `status`.
 void send_data(httplib::Response& res, int status, json data, json meta = json::object());

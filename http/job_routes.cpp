@@ -18,10 +18,6 @@
 namespace tunemantra::http {
 namespace {
 
-json optional_time(const std::optional<domain::millis>& t) {
-  return t ? json(domain::format_rfc3339(*t)) : json(nullptr);
-}
-
 /// The stored JSON text of a job's result; a row with broken JSON shows null rather than failing.
 json stored_json(const std::string& text) {
   auto parsed = json::parse(text, nullptr, false);
@@ -38,9 +34,9 @@ json job_json(const domain::job& j) {
     {"attempts", j.attempts},
     {"createdAt", domain::format_rfc3339(j.created_at)},
     {"updatedAt", domain::format_rfc3339(j.updated_at)},
-    {"scheduledAt", optional_time(j.scheduled_at)},
-    {"startedAt", optional_time(j.started_at)},
-    {"finishedAt", optional_time(j.finished_at)},
+    {"scheduledAt", time_or_null(j.scheduled_at)},
+    {"startedAt", time_or_null(j.started_at)},
+    {"finishedAt", time_or_null(j.finished_at)},
     {"error", j.error.empty() ? json(nullptr) : json(j.error)},
     {"result", stored_json(j.result)},
     {"links", {{"self", self}, {"events", self + "/events"}, {"cancel", self + "/cancel"}}},

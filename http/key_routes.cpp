@@ -12,19 +12,15 @@
 namespace tunemantra::http {
 namespace {
 
-nlohmann::json optional_time(const std::optional<domain::millis>& t) {
-  return t ? nlohmann::json(domain::format_rfc3339(*t)) : nlohmann::json(nullptr);
-}
-
 nlohmann::json key_json(const domain::api_key& k) {
   return {{"id", k.id},
           {"name", k.name},
           {"scopes", k.scopes},
           {"prefix", k.prefix},
           {"createdAt", domain::format_rfc3339(k.created_at)},
-          {"expiresAt", optional_time(k.expires_at)},
-          {"revokedAt", optional_time(k.revoked_at)},
-          {"lastUsedAt", optional_time(k.last_used_at)}};
+          {"expiresAt", time_or_null(k.expires_at)},
+          {"revokedAt", time_or_null(k.revoked_at)},
+          {"lastUsedAt", time_or_null(k.last_used_at)}};
 }
 
 void create_key(services& s, const httplib::Request& req, httplib::Response& res, const request_ctx& ctx) {

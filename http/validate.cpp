@@ -44,19 +44,18 @@ void json_body::check(const std::string& field, const std::optional<std::string>
     invalid(field, *problem);
 }
 
-const nlohmann::json* json_body::get(const std::string& field, bool required, const char* expected) {
+const nlohmann::json* json_body::get(const std::string& field, bool required) {
   if (!doc_.contains(field) || doc_[field].is_null()) {
     if (required)
       invalid(field, "is required");
     return nullptr;
   }
-  (void)expected;
   return &doc_[field];
 }
 
 std::optional<std::string> json_body::string(const std::string& field, bool required, std::size_t min,
                                              std::size_t max) {
-  const auto* v = get(field, required, "string");
+  const auto* v = get(field, required);
   if (!v)
     return std::nullopt;
   if (!v->is_string()) {
@@ -74,7 +73,7 @@ std::optional<std::string> json_body::string(const std::string& field, bool requ
 
 std::optional<std::string> json_body::nested_string(const std::string& parent, const std::string& key,
                                                     std::size_t min, std::size_t max) {
-  const auto* object = get(parent, false, "object");
+  const auto* object = get(parent, false);
   if (!object)
     return std::nullopt;
   if (!object->is_object()) {
@@ -99,7 +98,7 @@ std::optional<std::string> json_body::nested_string(const std::string& parent, c
 
 std::optional<std::vector<std::string>> json_body::strings(const std::string& field, bool required,
                                                            std::size_t max_items) {
-  const auto* v = get(field, required, "array");
+  const auto* v = get(field, required);
   if (!v)
     return std::nullopt;
   if (!v->is_array() || v->size() > max_items) {
@@ -118,7 +117,7 @@ std::optional<std::vector<std::string>> json_body::strings(const std::string& fi
 }
 
 std::optional<domain::millis> json_body::time(const std::string& field, bool required) {
-  const auto* v = get(field, required, "string");
+  const auto* v = get(field, required);
   if (!v)
     return std::nullopt;
   if (!v->is_string()) {
@@ -132,7 +131,7 @@ std::optional<domain::millis> json_body::time(const std::string& field, bool req
 }
 
 std::optional<long long> json_body::integer(const std::string& field, bool required, long long min, long long max) {
-  const auto* v = get(field, required, "integer");
+  const auto* v = get(field, required);
   if (!v)
     return std::nullopt;
   if (!v->is_number_integer() || (v->is_number_unsigned() && v->get<unsigned long long>() > 9'000'000'000'000'000'000ull)) {

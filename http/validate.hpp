@@ -49,7 +49,7 @@ public:
 
 private:
   explicit json_body(nlohmann::json doc) : doc_(std::move(doc)) {}
-  const nlohmann::json* get(const std::string& field, bool required, const char* expected);
+  const nlohmann::json* get(const std::string& field, bool required);
 
   nlohmann::json doc_;
   nlohmann::json problems_ = nlohmann::json::array();

@@ -7,9 +7,22 @@
 
 #include <soci/soci.h>
 
+#include "domain/auth.hpp"
 #include "domain/job.hpp"
 
 namespace tunemantra::persistence {
+
+/// A LIKE pattern that matches `text` anywhere, case-insensitively, with `%`, `_` and `\` taken
+/// literally (use it with ESCAPE '\').
+inline std::string like_contains(const std::string& text) {
+  std::string out = "%";
+  for (char c : domain::lower(text)) {
+    if (c == '%' || c == '_' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out + "%";
+}
 
 using binder = std::function<void(soci::details::prepare_temp_type&)>;
 

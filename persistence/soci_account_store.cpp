@@ -191,13 +191,7 @@ domain::page<domain::user> soci_account_store::list_users(const domain::user_fil
   if (f.search) {
     where += " AND (username_lower LIKE :p ESCAPE '\\' OR lower(email) LIKE :p2 ESCAPE '\\' OR lower(full_name) "
              "LIKE :p3 ESCAPE '\\')";
-    pattern = "%";
-    for (char c : domain::lower(*f.search)) {
-      if (c == '%' || c == '_' || c == '\\')
-        pattern += '\\';
-      pattern += c;
-    }
-    pattern += "%";
+    pattern = like_contains(*f.search);
   }
   auto bind = [&](soci::details::prepare_temp_type& t) {
     if (f.status)

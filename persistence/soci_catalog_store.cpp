@@ -57,17 +57,6 @@ struct release_row {
   }
 };
 
-/// A LIKE pattern matching `text` anywhere, case-insensitively (escape character '\').
-std::string contains_pattern(const std::string& text) {
-  std::string out = "%";
-  for (char c : domain::lower(text)) {
-    if (c == '%' || c == '_' || c == '\\')
-      out += '\\';
-    out += c;
-  }
-  return out + "%";
-}
-
 template <class Row, class Item>
 std::optional<Item> select_one(soci::session& s, const std::string& sql, long long account, long long id) {
   Row row;
@@ -175,7 +164,7 @@ domain::page<domain::artist> soci_catalog_store::list_artists(std::int64_t accou
   out.limit = std::clamp(f.limit, 1, 100);
   const std::string where =
     std::string("FROM artists WHERE account_id = :a") + (f.search ? " AND lower(name) LIKE :p ESCAPE '\\'" : "");
-  const std::string pattern = f.search ? contains_pattern(*f.search) : "";
+  const std::string pattern = f.search ? like_contains(*f.search) : "";
   long long acc = account;
   pool_.run([&](soci::session& s) {
     fetch_page<artist_row>(s, artist_columns, where, "id",
@@ -278,7 +267,7 @@ domain::page<domain::release> soci_catalog_store::list_releases(std::int64_t acc
     where += " AND status = :s";
   if (f.search)
     where += " AND (lower(title) LIKE :p ESCAPE '\\' OR upc = :u)";
-  const std::string pattern = f.search ? contains_pattern(*f.search) : "", upc = f.search.value_or("");
+  const std::string pattern = f.search ? like_contains(*f.search) : "", upc = f.search.value_or("");
   const std::string status = f.status ? std::string(domain::to_string(*f.status)) : "";
   long long acc = account, artist = f.artist_id.value_or(0);
   auto bind = [&](soci::details::prepare_temp_type& t) {
