@@ -125,4 +125,29 @@ std::optional<std::string> check_territories(const std::vector<std::string>& ter
   return std::nullopt;
 }
 
+std::optional<std::string> check_splits(const std::vector<split>& splits) {
+  if (splits.empty())
+    return "must name at least one payee";
+  if (splits.size() > 100)
+    return "may name at most 100 payees";
+  long total = 0;
+  for (std::size_t i = 0; i < splits.size(); ++i) {
+    const auto& a = splits[i];
+    const auto where = "entry " + std::to_string(i) + ": ";
+    if (a.payee_user_id.has_value() == !a.payee_name.empty())
+      return where + "give either payeeUserId or payeeName";
+    if (a.share_bps < 1 || a.share_bps > full_share_bps)
+      return where + "shareBps must be 1 to 10000";
+    for (std::size_t j = 0; j < i; ++j) {
+      const auto& b = splits[j];
+      if ((a.payee_user_id && a.payee_user_id == b.payee_user_id) || (!a.payee_name.empty() && a.payee_name == b.payee_name))
+        return where + "the same payee appears twice";
+    }
+    total += a.share_bps;
+  }
+  if (total != full_share_bps)
+    return "shares add up to " + std::to_string(total) + " bps; they must add up to exactly 10000";
+  return std::nullopt;
+}
+
 } // namespace tunemantra::domain

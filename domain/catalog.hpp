@@ -10,6 +10,7 @@
 
 #include "domain/auth.hpp"
 #include "domain/job.hpp"
+#include "domain/media.hpp"
 
 namespace tunemantra::domain {
 
@@ -48,6 +49,7 @@ struct release {
   std::string parental_warning = "NotExplicit";
   std::vector<std::string> territories{"Worldwide"};
   release_status status = release_status::draft;
+  std::optional<image_info> artwork; ///< the front cover, once uploaded
   millis created_at = 0;
   millis updated_at = 0;
 };
@@ -72,9 +74,24 @@ struct track {
   int position = 1;
   bool explicit_content = false;
   std::vector<contributor> contributors;
+  std::optional<audio_info> audio; ///< the recording's audio, once uploaded
   millis created_at = 0;
   millis updated_at = 0;
 };
+
+/// One payee's share of a recording's royalties: one of the platform's users or a named outside
+/// payee, in basis points (10000 = 100 %).
+struct split {
+  std::optional<std::int64_t> payee_user_id;
+  std::string payee_name;
+  int share_bps = 0;
+};
+
+inline constexpr int full_share_bps = 10000;
+
+/// The problem with a split list, if any: every share 1..10000, exactly one payee per entry,
+/// no payee twice, at most 100 entries, total exactly 10000.
+std::optional<std::string> check_splits(const std::vector<split>& splits);
 
 /// Contributors as stored: `[{"name", "role", "artistId"?}]`. Malformed text reads as none.
 std::string contributors_to_json(const std::vector<contributor>& list);

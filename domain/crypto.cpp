@@ -87,16 +87,48 @@ bool needs_rehash(std::string_view stored, const scrypt_params& wanted) {
   return !parsed || parsed->params.log_n < wanted.log_n || parsed->params.r < wanted.r || parsed->params.p < wanted.p;
 }
 
+namespace {
+std::string hex_digest(const unsigned char* digest, std::size_t size) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < size; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 15];
+  }
+  return out;
+}
+} // namespace
+
 std::string sha256_hex(std::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out += hex[b >> 4];
-    out += hex[b & 15];
+  return hex_digest(digest, sizeof digest);
+}
+
+struct sha256_stream::state {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+};
+
+sha256_stream::sha256_stream() : state_(new state) {
+  if (!state_->ctx || EVP_DigestInit_ex(state_->ctx, EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(state_->ctx);
+    delete state_;
+    throw std::runtime_error("SHA-256 is unavailable");
   }
-  return out;
+}
+
+sha256_stream::~sha256_stream() {
+  EVP_MD_CTX_free(state_->ctx);
+  delete state_;
+}
+
+void sha256_stream::update(std::string_view data) { EVP_DigestUpdate(state_->ctx, data.data(), data.size()); }
+
+std::string sha256_stream::finish() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(state_->ctx, digest, &size);
+  return hex_digest(digest, size);
 }
 
 std::string random_token(std::size_t bytes) {

@@ -26,6 +26,22 @@ bool needs_rehash(std::string_view stored, const scrypt_params& wanted);
 
 /// Lower-case hex SHA-256.
 std::string sha256_hex(std::string_view data);
+
+/// SHA-256 over data that arrives in pieces (an upload streamed to disk).
+class sha256_stream {
+public:
+  sha256_stream();
+  ~sha256_stream();
+  sha256_stream(const sha256_stream&) = delete;
+  sha256_stream& operator=(const sha256_stream&) = delete;
+  void update(std::string_view data);
+  /// Lower-case hex digest; call once.
+  std::string finish();
+
+private:
+  struct state;
+  state* state_;
+};
 /// `bytes` random bytes from the OpenSSL CSPRNG as unpadded base64url.
 std::string random_token(std::size_t bytes = 32);
 /// Constant-time equality (the time depends on the length only).
