@@ -120,6 +120,11 @@ const std::vector<spec>& specs() {
      check_upc_prefix},
     {"catalog.isrc_registrant", string_ref{[](config& c) -> std::string& { return c.catalog.isrc_registrant; }}, 0,
      0, check_isrc_registrant},
+    {"media.dir", string_ref{[](config& c) -> std::string& { return c.media.dir; }}, 0, 0, check_not_empty},
+    {"media.max_audio_bytes", int64_ref{[](config& c) -> std::int64_t& { return c.media.max_audio_bytes; }}, 1024,
+     std::int64_t{1} << 40},
+    {"media.max_artwork_bytes", int64_ref{[](config& c) -> std::int64_t& { return c.media.max_artwork_bytes; }},
+     1024, std::int64_t{1} << 32},
     {"rate_limit.api_burst", int_ref{[](config& c) -> int& { return c.rate_limit.api_burst; }}, 1, 10'000'000},
   };
   return table;

@@ -77,6 +77,12 @@ struct catalog_config {
   std::string isrc_registrant{defaults::catalog_isrc_registrant};
 };
 
+struct media_config {
+  std::string dir{defaults::media_dir};
+  std::int64_t max_audio_bytes = defaults::media_max_audio_bytes;
+  std::int64_t max_artwork_bytes = defaults::media_max_artwork_bytes;
+};
+
 struct config {
   http_config http;
   database_config database;
@@ -86,6 +92,7 @@ struct config {
   auth_config auth;
   rate_limit_config rate_limit;
   catalog_config catalog;
+  media_config media;
 };
 
 /// A bad file or value. `what()` is one line naming the key, the value and where it came from.

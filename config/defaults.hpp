@@ -62,4 +62,11 @@ inline constexpr std::string_view catalog_upc_prefix = "2000000";
 /// without one. ZZ is a placeholder prefix: set the code your ISRC agency gave you.
 inline constexpr std::string_view catalog_isrc_registrant = "ZZTMA";
 
+// [media]
+/// Where uploaded audio and artwork are kept, under their SHA-256 (relative to the working
+/// directory; several nodes must share it, see docs/scaling.md).
+inline constexpr std::string_view media_dir = "var/media";
+inline constexpr std::int64_t media_max_audio_bytes = std::int64_t{2} << 30;   ///< 2 GiB: a long 24-bit/192 kHz master
+inline constexpr std::int64_t media_max_artwork_bytes = std::int64_t{50} << 20; ///< 50 MiB
+
 } // namespace tunemantra::defaults

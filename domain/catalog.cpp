@@ -125,7 +125,7 @@ std::optional<std::string> check_territories(const std::vector<std::string>& ter
   return std::nullopt;
 }
 
-std::optional<std::string> check_splits(const std::vector<split>& splits) {
+std::optional<std::string> check_splits(const std::vector<royalty_split>& splits) {
   if (splits.empty())
     return "must name at least one payee";
   if (splits.size() > 100)

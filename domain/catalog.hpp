@@ -81,7 +81,7 @@ struct track {
 
 /// One payee's share of a recording's royalties: one of the platform's users or a named outside
 /// payee, in basis points (10000 = 100 %).
-struct split {
+struct royalty_split {
   std::optional<std::int64_t> payee_user_id;
   std::string payee_name;
   int share_bps = 0;
@@ -91,7 +91,7 @@ inline constexpr int full_share_bps = 10000;
 
 /// The problem with a split list, if any: every share 1..10000, exactly one payee per entry,
 /// no payee twice, at most 100 entries, total exactly 10000.
-std::optional<std::string> check_splits(const std::vector<split>& splits);
+std::optional<std::string> check_splits(const std::vector<royalty_split>& splits);
 
 /// Contributors as stored: `[{"name", "role", "artistId"?}]`. Malformed text reads as none.
 std::string contributors_to_json(const std::vector<contributor>& list);

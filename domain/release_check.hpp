@@ -23,7 +23,7 @@ struct release_issue {
 
 struct track_for_check {
   track t;
-  std::vector<split> splits; ///< the recording's; empty when none were set
+  std::vector<royalty_split> splits; ///< the recording's; empty when none were set
 };
 
 /// The artwork and audio thresholds platforms commonly enforce.

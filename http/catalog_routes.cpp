@@ -7,6 +7,7 @@
 #include "domain/identifiers.hpp"
 #include "domain/time.hpp"
 #include "http/auth.hpp"
+#include "http/catalog_json.hpp"
 #include "http/envelope.hpp"
 #include "http/query.hpp"
 #include "http/router.hpp"
@@ -18,35 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-json artist_json(const domain::artist& a) {
-  auto opt = [](const std::string& v) { return v.empty() ? json(nullptr) : json(v); };
-  return {{"id", a.id},
-          {"name", a.name},
-          {"isni", opt(a.isni)},
-          {"platformIds", {{"spotify", opt(a.spotify_id)}, {"apple", opt(a.apple_id)}}},
-          {"createdAt", domain::format_rfc3339(a.created_at)},
-          {"updatedAt", domain::format_rfc3339(a.updated_at)}};
-}
 
-json release_json(const domain::release& r) {
-  auto opt = [](const std::string& v) { return v.empty() ? json(nullptr) : json(v); };
-  return {{"id", r.id},
-          {"artistId", r.artist_id},
-          {"title", r.title},
-          {"type", domain::to_string(r.type)},
-          {"upc", r.upc},
-          {"releaseDate", r.release_date},
-          {"originalReleaseDate", opt(r.original_release_date)},
-          {"labelName", opt(r.label_name)},
-          {"genre", opt(r.genre)},
-          {"pLine", opt(r.p_line)},
-          {"cLine", opt(r.c_line)},
-          {"parentalWarning", r.parental_warning},
-          {"territories", r.territories},
-          {"status", domain::to_string(r.status)},
-          {"createdAt", domain::format_rfc3339(r.created_at)},
-          {"updatedAt", domain::format_rfc3339(r.updated_at)}};
-}
 
 std::int64_t account_of(const request_ctx& ctx) { return ctx.who->user.id; }
 
@@ -280,9 +253,27 @@ void add_release_routes(router& r, services& s) {
 
 } // namespace
 
+void add_validate_route(router& r, services& s) {
+  r.add("POST", "/api/releases/{id}/validate", access::needs("catalog:read"),
+        [&s](const httplib::Request&, httplib::Response& res, const request_ctx& ctx) {
+          const auto account = account_of(ctx);
+          const auto release = s.store.catalog().find_release(account, std::stoll(ctx.params[0]));
+          if (!release)
+            return send_error(res, "NOT_FOUND", "no release " + ctx.params[0]);
+          std::vector<domain::track_for_check> tracks;
+          for (auto& t : s.store.catalog().list_tracks(account, release->id)) {
+            auto splits = s.store.catalog().find_splits(account, t.recording_id);
+            tracks.push_back({std::move(t), std::move(splits)});
+          }
+          const auto today = domain::format_rfc3339(domain::now_millis()).substr(0, 10);
+          send_data(res, 200, validation_json(domain::check_release(*release, tracks, today)));
+        });
+}
+
 void add_catalog_routes(router& r, services& s) {
   add_artist_routes(r, s);
   add_release_routes(r, s);
+  add_validate_route(r, s);
 }
 
 } // namespace tunemantra::http

@@ -31,6 +31,15 @@ struct request_ctx {
 
 using handler = std::function<void(const httplib::Request&, httplib::Response&, const request_ctx&)>;
 
+/// Receives one piece of a streamed body; return false to stop reading.
+using body_sink = std::function<bool(const char* data, std::size_t size)>;
+/// Feeds the body to the sink piece by piece; false when the client went away, the body is
+/// malformed, or the sink stopped. May be called once.
+using body_reader = std::function<bool(const body_sink&)>;
+/// A handler for a route whose body is streamed (uploads) instead of read into memory first.
+using upload_handler =
+  std::function<void(const httplib::Request&, httplib::Response&, const request_ctx&, const body_reader&)>;
+
 /// Who may call a route, and which rate-limit group it counts against.
 struct access {
   enum class kind { open, user, scope };
@@ -48,7 +57,8 @@ struct route {
   std::string path;        ///< OpenAPI form, e.g. /api/jobs/{id}
   access who;
   std::size_t max_body = 0; ///< largest accepted body in bytes
-  handler fn;
+  handler fn;              ///< set for ordinary routes
+  upload_handler upload;   ///< set for streamed routes (PUT only)
   std::vector<std::string> segments; ///< path split at '/', parameters kept as `{name}`
 };
 
@@ -58,6 +68,8 @@ public:
 
   /// Adds a route; `max_body` 0 means the configured default for JSON bodies.
   void add(std::string method, std::string path, access who, handler fn, std::size_t max_body = 0);
+  /// Adds a PUT route whose body is streamed to `fn` rather than buffered; `max_body` is required.
+  void add_upload(std::string path, access who, upload_handler fn, std::size_t max_body);
 
   /// The route for `method` and `path`, with its parameters; nullptr when none.
   /// A `{param}` segment matches a positive decimal id of at most 18 digits.

@@ -30,6 +30,7 @@ struct request_state {
   const route* matched = nullptr;
   request_ctx ctx;
   std::optional<principal> who;
+  bool refused = false; ///< a PUT answered in pre-routing whose body the PUT handler still drains
 };
 thread_local request_state current;
 
@@ -88,6 +89,7 @@ server::server(const config::config& full, persistence::store& store, actors::jo
   add_user_routes(router_, services_);
   add_catalog_routes(router_, services_);
   add_track_routes(router_, services_);
+  add_media_routes(router_, services_);
   srv_->set_payload_max_length(router_.largest_body());
   install_middleware();
 }
@@ -113,6 +115,7 @@ void server::install_middleware() {
     current.start = clock::now();
     current.ctx.request_id = request_id_for(req);
     current.matched = nullptr;
+    current.refused = false;
     current.who.reset();
     current.ctx.who = nullptr;
     const auto origin = req.get_header_value("Origin");
@@ -141,16 +144,25 @@ void server::install_middleware() {
       }
       return httplib::Server::HandlerResponse::Handled;
     }
+    // A PUT refused here still has its body on the wire: the PUT handler drains a small one
+    // (post-routing then adds the security headers) so the client can read the answer.
+    const auto refuse = [&] {
+      if (req.method == "PUT") {
+        current.refused = true;
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
+      security_headers(res);
+      return httplib::Server::HandlerResponse::Handled;
+    };
     current.matched = router_.match(req.method, req.path, current.ctx.params);
     if (!current.matched) {
-      security_headers(res);
       if (methods.empty()) {
         send_error(res, "NOT_FOUND", "no such route");
       } else {
         send_error(res, "METHOD_NOT_ALLOWED", "use " + domain::join(methods, ", "), {{"allowed", methods}});
         res.set_header("Allow", domain::join(methods, ", "));
       }
-      return httplib::Server::HandlerResponse::Handled;
+      return refuse();
     }
     // The body limit is checked before the body is read.
     if (req.has_header("Content-Length")) {
@@ -167,17 +179,60 @@ void server::install_middleware() {
         return httplib::Server::HandlerResponse::Handled;
       }
     }
-    if (!admit(req, res)) {
-      security_headers(res);
-      return httplib::Server::HandlerResponse::Handled;
-    }
+    if (!admit(req, res))
+      return refuse();
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
   auto dispatch = [this](const httplib::Request& req, httplib::Response& res) { this->dispatch(req, res); };
   srv_->Get(".*", dispatch);
   srv_->Post(".*", dispatch);
-  srv_->Put(".*", dispatch);
+  // PUT bodies are read here, not by cpp-httplib: uploads stream to disk, other bodies are
+  // buffered up to the route's limit (a chunked body has no Content-Length to check up front).
+  srv_->Put(".*", [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& content) {
+    const auto limit = current.matched ? current.matched->max_body : 0;
+    bool consumed = false;
+    body_reader read = [&](const body_sink& sink) {
+      consumed = true;
+      return content([&](const char* data, std::size_t size) { return sink(data, size); });
+    };
+    if (current.refused) {
+      // answered in pre-routing; only the body is left to drain
+    } else if (current.matched->upload) {
+      current.matched->upload(req, res, current.ctx, read);
+    } else {
+      std::string body;
+      bool too_large = false;
+      const bool ok = read([&](const char* data, std::size_t size) {
+        too_large = body.size() + size > limit;
+        if (!too_large)
+          body.append(data, size);
+        return !too_large;
+      });
+      if (!ok) {
+        send_error(res, too_large ? "PAYLOAD_TOO_LARGE" : "VALIDATION_ERROR",
+                   too_large ? "request body is larger than " + std::to_string(limit) + " bytes"
+                             : "the request body could not be read");
+        res.set_header("Connection", "close");
+        return;
+      }
+      auto with_body = req;
+      with_body.body = std::move(body);
+      this->dispatch(with_body, res);
+    }
+    if (!consumed) {
+      // Answered before reading (404, 415, ...): the body is still on the wire. A small one is
+      // read and dropped so the client sees the answer and the connection stays usable; a large
+      // one closes the connection rather than costing the transfer.
+      constexpr std::size_t drain_limit = 8u << 20;
+      std::size_t seen = 0;
+      const bool drained = req.has_header("Content-Length")
+                           && std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) <= drain_limit
+                           && read([&](const char*, std::size_t size) { return (seen += size) <= drain_limit; });
+      if (!drained)
+        res.set_header("Connection", "close");
+    }
+  });
   srv_->Patch(".*", dispatch);
   srv_->Delete(".*", dispatch);
 

@@ -9,6 +9,7 @@
 #include "domain/crypto.hpp"
 #include "http/metrics.hpp"
 #include "http/rate_limit.hpp"
+#include "persistence/media_files.hpp"
 #include "persistence/store.hpp"
 
 namespace httplib {
@@ -24,6 +25,7 @@ struct services {
   request_metrics metrics;
   rate_limiter limiter;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  persistence::media_files media{cfg.media.dir};
 
   persistence::account_store& accounts() { return store.accounts(); }
   domain::crypto::scrypt_params scrypt() const { return {cfg.auth.scrypt_log_n, 8, 1}; }
@@ -44,6 +46,8 @@ void add_key_routes(router& r, services& s);
 void add_catalog_routes(router& r, services& s);
 /// /api/releases/{id}/tracks and /api/tracks/{id}.
 void add_track_routes(router& r, services& s);
+/// PUT /api/tracks/{id}/audio and PUT /api/releases/{id}/artwork (streamed uploads).
+void add_media_routes(router& r, services& s);
 /// Admin: /api/users, /api/users/{id}, /api/audit.
 void add_user_routes(router& r, services& s);
 

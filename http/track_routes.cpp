@@ -9,6 +9,7 @@
 #include "domain/identifiers.hpp"
 #include "domain/time.hpp"
 #include "http/auth.hpp"
+#include "http/catalog_json.hpp"
 #include "http/envelope.hpp"
 #include "http/router.hpp"
 #include "http/services.hpp"
@@ -20,24 +21,6 @@ namespace {
 using nlohmann::json;
 using track_result = persistence::catalog_store::track_result;
 
-json track_json(const domain::track& t) {
-  json contributors = json::array();
-  for (const auto& c : t.contributors) {
-    json item = {{"name", c.name}, {"role", c.role}};
-    item["artistId"] = c.artist_id ? json(*c.artist_id) : json(nullptr);
-    contributors.push_back(std::move(item));
-  }
-  return {{"id", t.id},
-          {"releaseId", t.release_id},
-          {"recordingId", t.recording_id},
-          {"title", t.title},
-          {"isrc", t.isrc},
-          {"position", t.position},
-          {"explicit", t.explicit_content},
-          {"contributors", std::move(contributors)},
-          {"createdAt", domain::format_rfc3339(t.created_at)},
-          {"updatedAt", domain::format_rfc3339(t.updated_at)}};
-}
 
 int current_year() {
   const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
@@ -100,9 +83,86 @@ void answer_result(httplib::Response& res, track_result result, const std::strin
                json::array({{{"field", "position"}, {"message", "is taken"}}}));
 }
 
+/// Reads `[{payeeUserId | payeeName, shareBps}]`, collecting every problem.
+std::vector<domain::royalty_split> read_splits(const json& body, services& s, json& problems) {
+  std::vector<domain::royalty_split> out;
+  auto invalid = [&](const std::string& field, const std::string& message) {
+    problems.push_back({{"field", field}, {"message", message}});
+  };
+  if (!body.is_array()) {
+    invalid("", "must be an array of {payeeUserId or payeeName, shareBps}");
+    return out;
+  }
+  for (std::size_t i = 0; i < body.size() && i <= 100; ++i) {
+    const auto field = "[" + std::to_string(i) + "]";
+    const auto& item = body[i];
+    if (!item.is_object()) {
+      invalid(field, "must be an object");
+      continue;
+    }
+    domain::royalty_split split;
+    if (item.contains("payeeUserId") && !item["payeeUserId"].is_null()) {
+      const auto& id = item["payeeUserId"];
+      if (!id.is_number_integer() || id.get<long long>() < 1 || !s.accounts().find_user(id.get<std::int64_t>()))
+        invalid(field + ".payeeUserId", "no such user");
+      else
+        split.payee_user_id = id.get<std::int64_t>();
+    }
+    if (item.contains("payeeName") && !item["payeeName"].is_null()) {
+      const auto& name = item["payeeName"];
+      if (!name.is_string() || name.get<std::string>().empty() || utf8_length(name.get<std::string>()) > 200)
+        invalid(field + ".payeeName", "must be 1 to 200 characters");
+      else
+        split.payee_name = name.get<std::string>();
+    }
+    const auto& share = item.contains("shareBps") ? item["shareBps"] : json(nullptr);
+    if (!share.is_number_integer() || share.get<long long>() < 1 || share.get<long long>() > domain::full_share_bps)
+      invalid(field + ".shareBps", "must be an integer from 1 to 10000 (basis points)");
+    else
+      split.share_bps = share.get<int>();
+    out.push_back(std::move(split));
+  }
+  if (problems.empty())
+    if (auto problem = domain::check_splits(out))
+      invalid("", *problem);
+  return out;
+}
+
+json splits_view(const domain::track& t, const std::vector<domain::royalty_split>& splits) {
+  return {{"trackId", t.id}, {"recordingId", t.recording_id}, {"isrc", t.isrc}, {"splits", splits_json(splits)}};
+}
+
 } // namespace
 
 void add_track_routes(router& r, services& s) {
+  r.add("PUT", "/api/tracks/{id}/splits", access::needs("catalog:write"),
+        [&s](const httplib::Request& req, httplib::Response& res, const request_ctx& ctx) {
+          const auto account = ctx.who->user.id;
+          const auto t = s.store.catalog().find_track(account, std::stoll(ctx.params[0]));
+          if (!t)
+            return send_error(res, "NOT_FOUND", "no track " + ctx.params[0]);
+          const auto body = json_body::parse_json(req, res);
+          if (!body)
+            return;
+          json problems = json::array();
+          const auto splits = read_splits(*body, s, problems);
+          if (!problems.empty())
+            return send_error(res, "VALIDATION_ERROR", "the splits are not valid", problems);
+          const auto before = s.store.catalog().find_splits(account, t->recording_id);
+          if (!s.store.catalog().replace_splits(account, t->recording_id, splits))
+            return send_error(res, "NOT_FOUND", "no track " + ctx.params[0]);
+          audit(s, req, ctx.who, "splits_updated", "recording:" + std::to_string(t->recording_id),
+                {{"trackId", t->id}, {"before", splits_json(before)}, {"after", splits_json(splits)}});
+          send_data(res, 200, splits_view(*t, splits));
+        });
+  r.add("GET", "/api/tracks/{id}/splits", access::needs("catalog:read"),
+        [&s](const httplib::Request&, httplib::Response& res, const request_ctx& ctx) {
+          const auto account = ctx.who->user.id;
+          const auto t = s.store.catalog().find_track(account, std::stoll(ctx.params[0]));
+          if (!t)
+            return send_error(res, "NOT_FOUND", "no track " + ctx.params[0]);
+          send_data(res, 200, splits_view(*t, s.store.catalog().find_splits(account, t->recording_id)));
+        });
   r.add("POST", "/api/releases/{id}/tracks", access::needs("catalog:write"),
         [&s](const httplib::Request& req, httplib::Response& res, const request_ctx& ctx) {
           domain::track t;

@@ -16,6 +16,18 @@ std::size_t utf8_length(const std::string& s) {
 }
 
 std::optional<json_body> json_body::parse(const httplib::Request& req, httplib::Response& res) {
+  auto doc = parse_json(req, res);
+  if (!doc)
+    return std::nullopt;
+  if (!doc->is_object()) {
+    send_error(res, "VALIDATION_ERROR", "the body must be a JSON object",
+               nlohmann::json::array({{{"field", ""}, {"message", "must be an object"}}}));
+    return std::nullopt;
+  }
+  return json_body{std::move(*doc)};
+}
+
+std::optional<nlohmann::json> json_body::parse_json(const httplib::Request& req, httplib::Response& res) {
   const auto type = req.get_header_value("Content-Type");
   if (type.find("application/json") == std::string::npos) {
     send_error(res, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json", {{"contentType", type}});
@@ -27,12 +39,7 @@ std::optional<json_body> json_body::parse(const httplib::Request& req, httplib::
     send_error(res, "MALFORMED_JSON", "the body is not valid JSON (or not valid UTF-8)");
     return std::nullopt;
   }
-  if (!doc.is_object()) {
-    send_error(res, "VALIDATION_ERROR", "the body must be a JSON object",
-               nlohmann::json::array({{{"field", ""}, {"message", "must be an object"}}}));
-    return std::nullopt;
-  }
-  return json_body{std::move(doc)};
+  return doc;
 }
 
 void json_body::invalid(const std::string& field, const std::string& message) {

@@ -23,6 +23,8 @@ public:
   /// Parses the body; on a wrong Content-Type (415), malformed JSON or invalid UTF-8 (400
   /// MALFORMED_JSON), or a body that is not an object (400), answers and returns nullopt.
   static std::optional<json_body> parse(const httplib::Request& req, httplib::Response& res);
+  /// The same checks without requiring an object (for bodies that are arrays).
+  static std::optional<nlohmann::json> parse_json(const httplib::Request& req, httplib::Response& res);
 
   /// A string of [min, max] characters (UTF-8 code points); `required` makes absence an error.
   std::optional<std::string> string(const std::string& field, bool required, std::size_t min, std::size_t max);

@@ -42,6 +42,16 @@ public:
   /// Writes title, position, explicit flag, contributors and ISRC (re-linking the recording).
   virtual track_result update_track(domain::track& t) = 0;
   virtual bool delete_track(std::int64_t account, std::int64_t id) = 0;
+
+  // --- media and splits ------------------------------------------------------------------------
+  /// Records (or replaces) the audio of the account's recording; false when it does not exist.
+  virtual bool set_recording_audio(std::int64_t account, std::int64_t recording_id, const domain::audio_info& a) = 0;
+  /// Records (or replaces) the front cover of the account's release; false when it does not exist.
+  virtual bool set_release_artwork(std::int64_t account, std::int64_t release_id, const domain::image_info& a) = 0;
+  /// Replaces the recording's splits in one transaction; false when the recording is not the account's.
+  virtual bool replace_splits(std::int64_t account, std::int64_t recording_id, const std::vector<domain::royalty_split>& splits) = 0;
+  /// The recording's splits in the order they were given (empty when none or not the account's).
+  virtual std::vector<domain::royalty_split> find_splits(std::int64_t account, std::int64_t recording_id) = 0;
 };
 
 } // namespace tunemantra::persistence

@@ -1,5 +1,7 @@
 #include "persistence/connection_pool.hpp"
 
+#include <thread>
+
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -57,7 +59,19 @@ void connection_pool::configure(soci::session& s) {
     std::string mode;
     // busy_timeout first: switching to WAL needs the lock another opener may hold.
     s << "PRAGMA busy_timeout=" + std::to_string(options_.busy_timeout_ms);
-    s << "PRAGMA journal_mode=WAL", soci::into(mode);
+    // SQLite answers "database is locked" without calling the busy handler while another
+    // connection runs WAL recovery (nodes starting together); retry within the busy timeout.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.busy_timeout_ms);
+    for (;;) {
+      try {
+        s << "PRAGMA journal_mode=WAL", soci::into(mode);
+        break;
+      } catch (const soci::soci_error& e) {
+        if (std::string_view(e.what()).find("locked") == std::string_view::npos || std::chrono::steady_clock::now() > deadline)
+          throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
     s << "PRAGMA foreign_keys=ON";
     s << "PRAGMA synchronous=NORMAL";
   } else {

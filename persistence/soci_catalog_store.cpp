@@ -126,6 +126,45 @@ long long recording_for(soci::session& s, long long account, const std::string& 
   return id;
 }
 
+/// Fills `t.audio` from the recording's audio row, if any.
+void load_audio(soci::session& s, domain::track& t) {
+  domain::audio_info a;
+  long long recording = t.recording_id, frames = 0, duration = 0, clipped = 0, lead = 0, trail = 0, bytes = 0;
+  s << "SELECT file, format, sha256, bytes, sample_rate, bit_depth, channels, frames, duration_ms, loudness_lufs, "
+       "true_peak_dbtp, clipped_samples, leading_silence_ms, trailing_silence_ms FROM recording_audio "
+       "WHERE recording_id = :r",
+    soci::use(recording), soci::into(a.file), soci::into(a.format), soci::into(a.sha256), soci::into(bytes),
+    soci::into(a.sample_rate), soci::into(a.bit_depth), soci::into(a.channels), soci::into(frames), soci::into(duration),
+    soci::into(a.loudness_lufs), soci::into(a.true_peak_dbtp), soci::into(clipped), soci::into(lead), soci::into(trail);
+  if (!s.got_data()) {
+    t.audio.reset();
+    return;
+  }
+  a.bytes = bytes;
+  a.frames = frames;
+  a.duration_ms = duration;
+  a.clipped_samples = clipped;
+  a.leading_silence_ms = lead;
+  a.trailing_silence_ms = trail;
+  t.audio = std::move(a);
+}
+
+/// Fills `r.artwork` from the release's artwork row, if any.
+void load_artwork(soci::session& s, domain::release& r) {
+  domain::image_info a;
+  long long release = r.id, bytes = 0;
+  s << "SELECT file, format, sha256, bytes, width, height, colour_mode, bit_depth FROM release_artwork "
+       "WHERE release_id = :r",
+    soci::use(release), soci::into(a.file), soci::into(a.format), soci::into(a.sha256), soci::into(bytes),
+    soci::into(a.width), soci::into(a.height), soci::into(a.colour_mode), soci::into(a.bit_depth);
+  if (!s.got_data()) {
+    r.artwork.reset();
+    return;
+  }
+  a.bytes = bytes;
+  r.artwork = std::move(a);
+}
+
 bool position_taken(soci::session& s, long long release, int position, long long except_track) {
   int n = 0;
   s << "SELECT COUNT(*) FROM tracks WHERE release_id = :r AND position = :p AND id <> :t", soci::use(release),
@@ -251,6 +290,8 @@ std::optional<domain::release> soci_catalog_store::find_release(std::int64_t acc
   pool_.run([&](soci::session& s) {
     out = select_one<release_row, domain::release>(
       s, std::string("SELECT ") + release_columns + " FROM releases WHERE account_id = :a AND id = :i", account, id);
+    if (out)
+      load_artwork(s, *out);
   });
   return out;
 }
@@ -279,7 +320,11 @@ domain::page<domain::release> soci_catalog_store::list_releases(std::int64_t acc
     if (f.search)
       t, soci::use(pattern), soci::use(upc);
   };
-  pool_.run([&](soci::session& s) { fetch_page<release_row>(s, release_columns, where, "id DESC", bind, out); });
+  pool_.run([&](soci::session& s) {
+    fetch_page<release_row>(s, release_columns, where, "id DESC", bind, out);
+    for (auto& r : out.items)
+      load_artwork(s, r);
+  });
   return out;
 }
 
@@ -307,6 +352,8 @@ std::optional<domain::release> soci_catalog_store::update_release(const domain::
     if (st.get_affected_rows() == 1)
       out = select_one<release_row, domain::release>(
         s, std::string("SELECT ") + release_columns + " FROM releases WHERE account_id = :a AND id = :i", account, id);
+    if (out)
+      load_artwork(s, *out);
   });
   return out;
 }
@@ -366,6 +413,8 @@ std::optional<domain::track> soci_catalog_store::find_track(std::int64_t account
   pool_.run([&](soci::session& s) {
     out = select_one<track_row, domain::track>(s, std::string(track_select) + "WHERE t.account_id = :a AND t.id = :i",
                                                account, id);
+    if (out)
+      load_audio(s, *out);
   });
   return out;
 }
@@ -383,6 +432,8 @@ std::vector<domain::track> soci_catalog_store::list_tracks(std::int64_t account,
     st.execute(false);
     while (st.fetch())
       out.push_back(row.get());
+    for (auto& t : out)
+      load_audio(s, t);
   });
   return out;
 }
@@ -409,6 +460,7 @@ catalog_store::track_result soci_catalog_store::update_track(domain::track& t) {
     }
     t.recording_id = recording;
     t.updated_at = now;
+    load_audio(s, t);
   });
   return result;
 }
@@ -423,6 +475,112 @@ bool soci_catalog_store::delete_track(std::int64_t account, std::int64_t id) {
     deleted = st.get_affected_rows() == 1;
   });
   return deleted;
+}
+
+namespace {
+
+/// Runs `write` in a transaction when the recording is the account's; false otherwise.
+template <class Write>
+bool write_recording(connection_pool& pool, long long account, long long recording, Write write) {
+  bool owned = false;
+  pool.transact([&](soci::session& s) {
+    int n = 0;
+    s << "SELECT COUNT(*) FROM recordings WHERE account_id = :a AND id = :r", soci::use(account), soci::use(recording),
+      soci::into(n);
+    owned = n > 0;
+    if (owned)
+      write(s, recording);
+  });
+  return owned;
+}
+
+} // namespace
+
+bool soci_catalog_store::set_recording_audio(std::int64_t account, std::int64_t recording_id, const domain::audio_info& a) {
+  return write_recording(pool_, account, recording_id, [&](soci::session& s, long long recording) {
+    long long bytes = a.bytes, frames = a.frames, duration = a.duration_ms, clipped = a.clipped_samples,
+              lead = a.leading_silence_ms, trail = a.trailing_silence_ms, now = domain::now_millis();
+    s << "INSERT INTO recording_audio (recording_id, file, format, sha256, bytes, sample_rate, bit_depth, channels, "
+         "frames, duration_ms, loudness_lufs, true_peak_dbtp, clipped_samples, leading_silence_ms, trailing_silence_ms, "
+         "uploaded_at) VALUES (:r, :f, :fo, :h, :b, :sr, :bd, :c, :fr, :d, :l, :tp, :cl, :ls, :ts, :u) "
+         "ON CONFLICT (recording_id) DO UPDATE SET file = excluded.file, format = excluded.format, "
+         "sha256 = excluded.sha256, bytes = excluded.bytes, sample_rate = excluded.sample_rate, "
+         "bit_depth = excluded.bit_depth, channels = excluded.channels, frames = excluded.frames, "
+         "duration_ms = excluded.duration_ms, loudness_lufs = excluded.loudness_lufs, "
+         "true_peak_dbtp = excluded.true_peak_dbtp, clipped_samples = excluded.clipped_samples, "
+         "leading_silence_ms = excluded.leading_silence_ms, trailing_silence_ms = excluded.trailing_silence_ms, "
+         "uploaded_at = excluded.uploaded_at",
+      soci::use(recording), soci::use(a.file), soci::use(a.format), soci::use(a.sha256), soci::use(bytes),
+      soci::use(a.sample_rate), soci::use(a.bit_depth), soci::use(a.channels), soci::use(frames), soci::use(duration),
+      soci::use(a.loudness_lufs), soci::use(a.true_peak_dbtp), soci::use(clipped), soci::use(lead), soci::use(trail),
+      soci::use(now);
+  });
+}
+
+bool soci_catalog_store::set_release_artwork(std::int64_t account, std::int64_t release_id, const domain::image_info& a) {
+  bool done = false;
+  pool_.transact([&](soci::session& s) {
+    long long acc = account, release = release_id, now = domain::now_millis(), bytes = a.bytes;
+    int n = 0;
+    s << "SELECT COUNT(*) FROM releases WHERE account_id = :a AND id = :r", soci::use(acc), soci::use(release),
+      soci::into(n);
+    done = n > 0;
+    if (!done)
+      return;
+    s << "INSERT INTO release_artwork (release_id, file, format, sha256, bytes, width, height, colour_mode, bit_depth, "
+         "uploaded_at) VALUES (:r, :f, :fo, :h, :b, :w, :he, :c, :bd, :u) "
+         "ON CONFLICT (release_id) DO UPDATE SET file = excluded.file, format = excluded.format, "
+         "sha256 = excluded.sha256, bytes = excluded.bytes, width = excluded.width, height = excluded.height, "
+         "colour_mode = excluded.colour_mode, bit_depth = excluded.bit_depth, uploaded_at = excluded.uploaded_at",
+      soci::use(release), soci::use(a.file), soci::use(a.format), soci::use(a.sha256), soci::use(bytes),
+      soci::use(a.width), soci::use(a.height), soci::use(a.colour_mode), soci::use(a.bit_depth), soci::use(now);
+    s << "UPDATE releases SET updated_at = :u WHERE id = :r", soci::use(now), soci::use(release);
+  });
+  return done;
+}
+
+bool soci_catalog_store::replace_splits(std::int64_t account, std::int64_t recording_id,
+                                        const std::vector<domain::royalty_split>& splits) {
+  return write_recording(pool_, account, recording_id, [&](soci::session& s, long long recording) {
+    s << "DELETE FROM splits WHERE recording_id = :r", soci::use(recording);
+    int position = 0;
+    long long payee = 0;
+    soci::indicator payee_ind = soci::i_null;
+    std::string name;
+    int share = 0;
+    soci::statement insert = (s.prepare << "INSERT INTO splits (recording_id, position, payee_user_id, payee_name, "
+                                           "share_bps) VALUES (:r, :p, :u, :n, :s)",
+                              soci::use(recording), soci::use(position), soci::use(payee, payee_ind), soci::use(name),
+                              soci::use(share));
+    for (const auto& split : splits) {
+      ++position;
+      payee = split.payee_user_id.value_or(0);
+      payee_ind = split.payee_user_id ? soci::i_ok : soci::i_null;
+      name = split.payee_name;
+      share = split.share_bps;
+      insert.execute(true);
+    }
+  });
+}
+
+std::vector<domain::royalty_split> soci_catalog_store::find_splits(std::int64_t account, std::int64_t recording_id) {
+  std::vector<domain::royalty_split> out;
+  pool_.run([&](soci::session& s) {
+    out.clear();
+    long long acc = account, recording = recording_id, payee = 0;
+    soci::indicator payee_ind = soci::i_null;
+    std::string name;
+    int share = 0;
+    soci::statement st = (s.prepare << "SELECT sp.payee_user_id, sp.payee_name, sp.share_bps FROM splits sp "
+                                       "JOIN recordings r ON r.id = sp.recording_id "
+                                       "WHERE r.account_id = :a AND sp.recording_id = :r ORDER BY sp.position",
+                          soci::use(acc), soci::use(recording), soci::into(payee, payee_ind), soci::into(name),
+                          soci::into(share));
+    st.execute(false);
+    while (st.fetch())
+      out.push_back({payee_ind == soci::i_ok ? std::optional<std::int64_t>(payee) : std::nullopt, name, share});
+  });
+  return out;
 }
 
 } // namespace tunemantra::persistence

@@ -28,6 +28,11 @@ public:
   track_result update_track(domain::track& t) override;
   bool delete_track(std::int64_t account, std::int64_t id) override;
 
+  bool set_recording_audio(std::int64_t account, std::int64_t recording_id, const domain::audio_info& a) override;
+  bool set_release_artwork(std::int64_t account, std::int64_t release_id, const domain::image_info& a) override;
+  bool replace_splits(std::int64_t account, std::int64_t recording_id, const std::vector<domain::royalty_split>& splits) override;
+  std::vector<domain::royalty_split> find_splits(std::int64_t account, std::int64_t recording_id) override;
+
 private:
   connection_pool& pool_;
 };

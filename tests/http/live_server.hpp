@@ -12,6 +12,7 @@
 #include "domain/auth.hpp"
 #include "http/server.hpp"
 #include "persistence/store.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace tunemantra::http {
 
@@ -20,6 +21,8 @@ using namespace std::chrono_literals;
 class live_server {
 public:
   live_server(config::config cfg) : cfg_(std::move(cfg)) {
+    if (cfg_.media.dir == defaults::media_dir)
+      cfg_.media.dir = (media_.path() / "media").string();
     store_ = persistence::open_store(cfg_.database);
     store_->migrate();
     runtime_ = std::make_unique<actors::job_runtime>(cfg_, *store_);
@@ -49,7 +52,10 @@ public:
     return store_->accounts().create_key(user->id, "test", domain::scopes_of(role), std::nullopt).secret;
   }
 
+  const std::string& media_dir() const { return cfg_.media.dir; }
+
 private:
+  test::temp_dir media_; ///< uploads of this server, removed with it
   config::config cfg_;
   std::unique_ptr<persistence::store> store_;
   std::unique_ptr<actors::job_runtime> runtime_;

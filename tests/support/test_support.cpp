@@ -122,6 +122,8 @@ process::process(const std::string& path, const std::vector<std::string>& args,
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
+    // Uploaded media go to this process's own folder unless the test says otherwise.
+    ::setenv("TUNEMANTRA_MEDIA_DIR", (dir_.path() / "media").c_str(), 1);
     for (const auto& [k, v] : env)
       ::setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> argv;
