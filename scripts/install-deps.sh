@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libcaf-dev libcpp-httplib-dev libsoci-dev libboost-dev libpq-dev libsqlite3-dev
   libtomlplusplus-dev nlohmann-json3-dev libgtest-dev libgmock-dev
-  openssl libssl-dev libsystemd-dev libpugixml-dev libxml2-utils libcli11-dev
+  openssl libssl-dev libsystemd-dev libpugixml-dev libxml2-dev libxml2-utils libcli11-dev
   libsndfile1-dev libebur128-dev libpng-dev libjpeg62-turbo-dev
   iso-codes postgresql postgresql-client sqlite3 curl systemd python3
 )

@@ -1,0 +1,68 @@
+#pragma once
+// Platforms and deliveries: where releases go and how far each one got. Plain types and rules.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/ern.hpp"
+#include "domain/job.hpp"
+
+namespace tunemantra::domain {
+
+/// How a platform receives deliveries. `ddex-folder`: ERN batches written to a folder (an SFTP
+/// drop mounted locally, say) and acknowledgement files read back; `http`: JSON posted to a URL.
+struct connector_config {
+  std::string type; ///< "ddex-folder" or "http"
+  // ddex-folder
+  std::string path, ack_path, recipient_dpid, recipient_name;
+  std::vector<ern_deal> deals; ///< empty: default_deals()
+  // http
+  std::string url, auth_header;
+  int timeout_ms = 10'000;
+};
+
+struct platform {
+  std::int64_t id = 0;
+  std::string code; ///< short and unique: spotify, apple-music
+  std::string name;
+  bool enabled = true; ///< false: paused, its deliveries wait
+  int max_concurrency = 4;
+  int rate_per_minute = 60;
+  int max_attempts = 5;
+  connector_config connector;
+  millis created_at = 0, updated_at = 0;
+};
+
+/// The connector as stored (with secrets) and as shown to API users (without).
+std::string connector_to_json(const connector_config& c);
+std::optional<connector_config> connector_from_json(std::string_view text, std::string& error);
+
+enum class delivery_status {
+  pending, scheduled, delivering, delivered, acknowledged, rejected, failed, cancelled, takedown_pending, taken_down
+};
+std::string_view to_string(delivery_status s);
+std::optional<delivery_status> parse_delivery_status(std::string_view text);
+/// Whether the delivery's job has nothing more to do for it.
+bool is_settled(delivery_status s);
+
+struct delivery {
+  std::int64_t id = 0;
+  std::int64_t job_id = 0;
+  std::int64_t account_id = 0;
+  std::int64_t release_id = 0;
+  std::int64_t platform_id = 0;
+  ern_action action = ern_action::initial;
+  delivery_status status = delivery_status::pending;
+  int attempts = 0;
+  std::string last_error;
+  std::string message_id; ///< the DDEX MessageId; also the idempotency key sent to the platform
+  std::string batch_id;
+  std::string ack_text;   ///< the platform's words on acknowledgement or rejection
+  std::optional<millis> scheduled_at, delivered_at, acknowledged_at;
+  millis created_at = 0, updated_at = 0;
+};
+
+} // namespace tunemantra::domain

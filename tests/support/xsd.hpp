@@ -1,0 +1,16 @@
+#pragma once
+// XML Schema validation with libxml2, for tests that check generated DDEX messages against the
+// official schema in ../shared/ddex.
+
+#include <string>
+
+namespace tunemantra::test {
+
+/// The official DDEX ERN 4.3 schema beside the repository (../shared/ddex/ern43).
+std::string ern43_schema_path();
+
+/// Every validation error of `xml` against the schema at `schema_path` (empty: valid).
+/// The schema is parsed once per path.
+std::string xsd_errors(const std::string& schema_path, const std::string& xml);
+
+} // namespace tunemantra::test
