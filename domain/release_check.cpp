@@ -149,8 +149,8 @@ std::vector<release_issue> check_release(const release& r, const std::vector<tra
     explicit_track = explicit_track || item.t.explicit_content;
     if (item.t.position != static_cast<int>(i) + 1)
       out.error("TRACK_POSITIONS_NOT_SEQUENTIAL", "tracks[" + std::to_string(i) + "].position",
-                "track positions must run 1, 2, 3, ... without gaps; position " + std::to_string(i + 1) + " is "
-                  + std::to_string(item.t.position),
+                "track positions must run 1, 2, 3, ... without gaps: \"" + item.t.title + "\" is at position "
+                  + std::to_string(item.t.position) + " where " + std::to_string(i + 1) + " is expected",
                 item.t.id);
     if (!item.t.isrc.empty() && ++isrc_uses[item.t.isrc] == 2)
       out.error("DUPLICATE_ISRC", "tracks[" + std::to_string(i) + "].isrc",
