@@ -26,6 +26,8 @@ struct job_context {
   persistence::executor* executor = nullptr;
   runtime_stats* stats = nullptr;
   config::jobs_config jobs;
+  config::delivery_config delivery;
+  std::string media_dir; ///< where uploaded audio and artwork are stored
 };
 
 /// The human-readable reason inside an actor error (its context string), or the error's text.

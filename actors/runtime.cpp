@@ -33,6 +33,8 @@ job_runtime::job_runtime(const config::config& cfg, persistence::store& store)
   ctx.executor = &executor_;
   ctx.stats = &stats_;
   ctx.jobs = cfg.jobs;
+  ctx.delivery = cfg.delivery;
+  ctx.media_dir = cfg.media.dir;
   supervisor_ = system_->spawn(actors::supervisor, ctx);
   log::info("supervisor started", {{"max_restarts", std::to_string(cfg.jobs.max_restarts)},
                                    {"restart_period_ms", std::to_string(cfg.jobs.restart_period_ms)}});

@@ -6,25 +6,13 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/ec.hpp"
+#include "actors/off_thread.hpp"
 #include "persistence/errors.hpp"
 
 namespace tunemantra::actors {
 namespace {
 
 using self_ptr = job_actor::stateful_pointer<sleep_job_state>;
-
-/// Runs `fn` on the executor; an exception becomes a failed_atom message to the actor.
-template <class F>
-void off_thread(self_ptr self, F fn) {
-  auto handle = caf::actor_cast<job_actor>(self);
-  self->state.ctx.executor->post([handle, fn = std::move(fn)]() mutable {
-    try {
-      fn(handle);
-    } catch (const std::exception& e) {
-      caf::anon_send(handle, failed_atom::value, std::string(e.what()));
-    }
-  });
-}
 
 /// Loads the job, checks its payload and marks it running (one more attempt).
 void load(self_ptr self) {
@@ -43,20 +31,7 @@ void load(self_ptr self) {
       caf::anon_send(me, finished_atom::value);
       return;
     }
-    domain::job_update running{domain::job_status::running};
-    running.count_attempt = true;
-    running.progress = domain::job_progress{spec->steps, job->progress.done, 0};
-    try {
-      const auto updated = store->update_job(id, running);
-      if (!updated) {
-        caf::anon_send(me, finished_atom::value);
-        return;
-      }
-      caf::anon_send(me, started_atom::value, updated->payload, updated->progress.done,
-                     std::int64_t{updated->attempts});
-    } catch (const persistence::invalid_transition&) {
-      caf::anon_send(me, finished_atom::value); // cancelled meanwhile
-    }
+    begin_attempt(*store, id, me, domain::job_progress{spec->steps, job->progress.done, 0});
   });
 }
 
@@ -84,10 +59,7 @@ void complete(self_ptr self) {
 } // namespace
 
 job_actor::behavior_type sleep_job(self_ptr self, job_context ctx, std::int64_t job_id) {
-  self->state.ctx = ctx;
-  self->state.job_id = job_id;
-  self->set_exception_handler(
-    [](caf::scheduled_actor*, std::exception_ptr& ep) -> caf::error { return error_from_exception(ep); });
+  init_job_actor(self, ctx, job_id);
   load(self);
   return {
     [=](started_atom, const std::string& payload, std::int64_t done, std::int64_t attempt) {

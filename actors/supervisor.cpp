@@ -4,6 +4,8 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/ec.hpp"
+#include "actors/ddex_folder.hpp"
+#include "actors/distribution_job.hpp"
 #include "actors/sleep_job.hpp"
 #include "domain/log.hpp"
 #include "domain/time.hpp"
@@ -82,6 +84,8 @@ bool supervisor_state::spawn_job(self_ptr self, std::int64_t id) {
   auto& e = jobs[id];
   if (e.kind == "sleep") {
     e.actor = self->spawn(sleep_job, ctx, id);
+  } else if (e.kind == "distribution" || e.kind == "takedown" || e.kind == "redelivery") {
+    e.actor = self->spawn(distribution_job, ctx, id);
   } else {
     const auto kind = e.kind;
     auto* store = ctx.store;
@@ -144,8 +148,11 @@ void supervisor_state::poll(self_ptr self) {
   const bool housekeeping = clock::now() - last_housekeeping > housekeeping_every;
   if (housekeeping)
     last_housekeeping = clock::now();
+  const bool acks = clock::now() - last_acks > std::chrono::milliseconds(ctx.delivery.ack_poll_interval_ms);
+  if (acks)
+    last_acks = clock::now();
   try {
-    ctx.executor->post([me, store, housekeeping] {
+    ctx.executor->post([me, store, housekeeping, acks] {
       std::vector<std::pair<std::int64_t, std::string>> found;
       try {
         if (housekeeping)
@@ -153,6 +160,9 @@ void supervisor_state::poll(self_ptr self) {
             log::info("supervisor pruned expired records", {{"rows", std::to_string(pruned)}});
         store->release_due_jobs(domain::now_millis());
         found = store->runnable_jobs(poll_batch);
+        if (acks)
+          if (const int applied = apply_acknowledgements(*store); applied > 0)
+            log::info("acknowledgements applied", {{"count", std::to_string(applied)}});
       } catch (const std::exception& e) {
         log::warn("supervisor poll failed", {{"error", e.what()}});
       }

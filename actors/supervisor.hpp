@@ -40,6 +40,7 @@ struct supervisor_state {
   std::unordered_map<caf::actor_addr, std::int64_t> by_actor;
   bool polling = false;
   clock::time_point last_housekeeping{}; ///< when expired records were last pruned
+  clock::time_point last_acks{};         ///< when acknowledgement folders were last read
   bool shutting_down = false;
   caf::typed_response_promise<bool> shutdown_promise;
 

@@ -125,6 +125,17 @@ const std::vector<spec>& specs() {
      std::int64_t{1} << 40},
     {"media.max_artwork_bytes", int64_ref{[](config& c) -> std::int64_t& { return c.media.max_artwork_bytes; }},
      1024, std::int64_t{1} << 32},
+    {"delivery.sender_dpid", string_ref{[](config& c) -> std::string& { return c.delivery.sender_dpid; }}, 0, 0,
+     check_not_empty},
+    {"delivery.sender_name", string_ref{[](config& c) -> std::string& { return c.delivery.sender_name; }}, 0, 0,
+     check_not_empty},
+    {"delivery.ack_poll_interval_ms", int_ref{[](config& c) -> int& { return c.delivery.ack_poll_interval_ms; }}, 50,
+     3'600'000},
+    {"delivery.retry_backoff_ms", int_ref{[](config& c) -> int& { return c.delivery.retry_backoff_ms; }}, 1,
+     3'600'000},
+    {"delivery.retry_backoff_max_ms", int_ref{[](config& c) -> int& { return c.delivery.retry_backoff_max_ms; }}, 1,
+     86'400'000},
+    {"delivery.test_messages", bool_ref{[](config& c) -> bool& { return c.delivery.test_messages; }}},
     {"rate_limit.api_burst", int_ref{[](config& c) -> int& { return c.rate_limit.api_burst; }}, 1, 10'000'000},
   };
   return table;

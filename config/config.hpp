@@ -83,6 +83,15 @@ struct media_config {
   std::int64_t max_artwork_bytes = defaults::media_max_artwork_bytes;
 };
 
+struct delivery_config {
+  std::string sender_dpid{defaults::delivery_sender_dpid};
+  std::string sender_name{defaults::delivery_sender_name};
+  int ack_poll_interval_ms = defaults::delivery_ack_poll_interval_ms;
+  int retry_backoff_ms = defaults::delivery_retry_backoff_ms;
+  int retry_backoff_max_ms = defaults::delivery_retry_backoff_max_ms;
+  bool test_messages = defaults::delivery_test_messages;
+};
+
 struct config {
   http_config http;
   database_config database;
@@ -93,6 +102,7 @@ struct config {
   rate_limit_config rate_limit;
   catalog_config catalog;
   media_config media;
+  delivery_config delivery;
 };
 
 /// A bad file or value. `what()` is one line naming the key, the value and where it came from.

@@ -69,4 +69,17 @@ inline constexpr std::string_view media_dir = "var/media";
 inline constexpr std::int64_t media_max_audio_bytes = std::int64_t{2} << 30;   ///< 2 GiB: a long 24-bit/192 kHz master
 inline constexpr std::int64_t media_max_artwork_bytes = std::int64_t{50} << 20; ///< 50 MiB
 
+// [delivery]
+/// The DDEX Party Id and name that deliveries are sent from (MessageSender). The default is a
+/// placeholder: set the DPID DDEX issued to you.
+inline constexpr std::string_view delivery_sender_dpid = "PADPIDA0000000000X";
+inline constexpr std::string_view delivery_sender_name = "TuneMantra";
+/// How often acknowledgement folders are read.
+inline constexpr int delivery_ack_poll_interval_ms = 5000;
+/// First wait before a failed send is retried; doubles per attempt up to the maximum.
+inline constexpr int delivery_retry_backoff_ms = 1000;
+inline constexpr int delivery_retry_backoff_max_ms = 300'000;
+/// Send TestMessage instead of LiveMessage in MessageControlType (for platform test feeds).
+inline constexpr bool delivery_test_messages = false;
+
 } // namespace tunemantra::defaults

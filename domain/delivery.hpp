@@ -61,6 +61,7 @@ struct delivery {
   std::string message_id; ///< the DDEX MessageId; also the idempotency key sent to the platform
   std::string batch_id;
   std::string ack_text;   ///< the platform's words on acknowledgement or rejection
+  millis next_attempt_at = 0; ///< a retry waits until then
   std::optional<millis> scheduled_at, delivered_at, acknowledged_at;
   millis created_at = 0, updated_at = 0;
 };

@@ -12,6 +12,7 @@
 #include "http/envelope.hpp"
 #include "http/query.hpp"
 #include "http/router.hpp"
+#include "http/job_view.hpp"
 #include "http/services.hpp"
 #include "persistence/errors.hpp"
 
@@ -22,25 +23,6 @@ namespace {
 json stored_json(const std::string& text) {
   auto parsed = json::parse(text, nullptr, false);
   return parsed.is_discarded() ? json(nullptr) : parsed;
-}
-
-json job_json(const domain::job& j) {
-  const auto self = "/api/jobs/" + std::to_string(j.id);
-  return {
-    {"id", j.id},
-    {"kind", j.kind},
-    {"status", domain::to_string(j.status)},
-    {"progress", {{"total", j.progress.total}, {"done", j.progress.done}, {"failed", j.progress.failed}}},
-    {"attempts", j.attempts},
-    {"createdAt", domain::format_rfc3339(j.created_at)},
-    {"updatedAt", domain::format_rfc3339(j.updated_at)},
-    {"scheduledAt", time_or_null(j.scheduled_at)},
-    {"startedAt", time_or_null(j.started_at)},
-    {"finishedAt", time_or_null(j.finished_at)},
-    {"error", j.error.empty() ? json(nullptr) : json(j.error)},
-    {"result", stored_json(j.result)},
-    {"links", {{"self", self}, {"events", self + "/events"}, {"cancel", self + "/cancel"}}},
-  };
 }
 
 json event_json(const domain::job_event& e) {
@@ -100,6 +82,26 @@ void send_job(httplib::Response& res, int status, const domain::job& j) {
 }
 
 } // namespace
+
+nlohmann::json job_json(const domain::job& j) {
+  const auto self = "/api/jobs/" + std::to_string(j.id);
+  return {
+    {"id", j.id},
+    {"kind", j.kind},
+    {"status", domain::to_string(j.status)},
+    {"progress", {{"total", j.progress.total}, {"done", j.progress.done}, {"failed", j.progress.failed}}},
+    {"attempts", j.attempts},
+    {"createdAt", domain::format_rfc3339(j.created_at)},
+    {"updatedAt", domain::format_rfc3339(j.updated_at)},
+    {"scheduledAt", time_or_null(j.scheduled_at)},
+    {"startedAt", time_or_null(j.started_at)},
+    {"finishedAt", time_or_null(j.finished_at)},
+    {"error", j.error.empty() ? json(nullptr) : json(j.error)},
+    {"result", stored_json(j.result)},
+    {"links", {{"self", self}, {"events", self + "/events"}, {"cancel", self + "/cancel"}}},
+  };
+}
+
 
 void add_job_routes(router& r, services& s) {
   r.add("GET", "/api/jobs", access::user(), [&s](const httplib::Request& req, httplib::Response& res,
@@ -179,6 +181,8 @@ void add_job_routes(router& r, services& s) {
             if (!job)
               return send_error(res, "NOT_FOUND", "no job " + p[0]);
             stop_job_actor(s.runtime, id);
+            // Deliveries not yet sent stop with their job; one being sent finishes.
+            s.store.delivery().cancel_deliveries(id);
             send_job(res, 202, *job);
           } catch (const persistence::invalid_transition&) {
             const auto job = s.store.find_job(id);

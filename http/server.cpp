@@ -90,6 +90,7 @@ server::server(const config::config& full, persistence::store& store, actors::jo
   add_catalog_routes(router_, services_);
   add_track_routes(router_, services_);
   add_media_routes(router_, services_);
+  add_delivery_routes(router_, services_);
   srv_->set_payload_max_length(router_.largest_body());
   install_middleware();
 }

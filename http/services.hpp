@@ -48,6 +48,8 @@ void add_catalog_routes(router& r, services& s);
 void add_track_routes(router& r, services& s);
 /// PUT /api/tracks/{id}/audio and PUT /api/releases/{id}/artwork (streamed uploads).
 void add_media_routes(router& r, services& s);
+/// /api/platforms, distributions, takedowns, redeliveries and delivery cancels.
+void add_delivery_routes(router& r, services& s);
 /// Admin: /api/users, /api/users/{id}, /api/audit.
 void add_user_routes(router& r, services& s);
 

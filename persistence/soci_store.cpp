@@ -9,10 +9,12 @@
 #include "domain/time.hpp"
 #include "persistence/connection_pool.hpp"
 #include "persistence/errors.hpp"
+#include "persistence/job_rows.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/paging.hpp"
 #include "persistence/soci_account_store.hpp"
 #include "persistence/soci_catalog_store.hpp"
+#include "persistence/soci_delivery_store.hpp"
 #include "persistence/store.hpp"
 
 namespace tunemantra::persistence {
@@ -21,94 +23,6 @@ namespace {
 using domain::job;
 using domain::job_event;
 using domain::job_status;
-
-constexpr const char* job_columns =
-  "id, account_id, kind, status, payload, result, error, progress_total, progress_done, progress_failed, "
-  "priority, attempts, lease_owner, lease_expires_at, lease_epoch, row_version, created_at, updated_at, "
-  "scheduled_at, started_at, finished_at";
-
-/// The variables a job row is read into (SOCI 4.0 has no std::optional: indicators mark NULLs).
-struct job_row {
-  long long id = 0, account_id = 0, total = 0, done = 0, failed = 0, lease_expires = 0, epoch = 0,
-            version = 0, created = 0, updated = 0, scheduled = 0, started = 0, finished = 0;
-  int priority = 0, attempts = 0;
-  std::string kind, status, payload, result, error, owner;
-  soci::indicator account_ind = soci::i_null, scheduled_ind = soci::i_null, started_ind = soci::i_null,
-                  finished_ind = soci::i_null;
-
-  void bind(soci::details::prepare_temp_type& t) {
-    t, soci::into(id), soci::into(account_id, account_ind), soci::into(kind), soci::into(status),
-      soci::into(payload), soci::into(result), soci::into(error), soci::into(total), soci::into(done),
-      soci::into(failed), soci::into(priority), soci::into(attempts), soci::into(owner),
-      soci::into(lease_expires), soci::into(epoch), soci::into(version), soci::into(created),
-      soci::into(updated), soci::into(scheduled, scheduled_ind), soci::into(started, started_ind),
-      soci::into(finished, finished_ind);
-  }
-
-  job get() const {
-    job j;
-    j.id = id;
-    if (account_ind == soci::i_ok)
-      j.account_id = account_id;
-    j.kind = kind;
-    j.status = domain::parse_job_status(status).value_or(job_status::failed);
-    j.payload = payload;
-    j.result = result;
-    j.error = error;
-    j.progress = {total, done, failed};
-    j.priority = priority;
-    j.attempts = attempts;
-    j.lease_owner = owner;
-    j.lease_expires_at = lease_expires;
-    j.lease_epoch = epoch;
-    j.row_version = version;
-    j.created_at = created;
-    j.updated_at = updated;
-    if (scheduled_ind == soci::i_ok)
-      j.scheduled_at = scheduled;
-    if (started_ind == soci::i_ok)
-      j.started_at = started;
-    if (finished_ind == soci::i_ok)
-      j.finished_at = finished;
-    return j;
-  }
-};
-
-struct event_row {
-  long long id = 0, job_id = 0, at = 0;
-  std::string type, message, data;
-
-  void bind(soci::details::prepare_temp_type& t) {
-    t, soci::into(id), soci::into(job_id), soci::into(at), soci::into(type), soci::into(message), soci::into(data);
-  }
-  job_event to_event() const { return {id, job_id, at, type, message, data}; }
-};
-
-std::optional<job> select_job(soci::session& s, long long id, const char* suffix = "") {
-  job_row row;
-  auto temp = (s.prepare << std::string("SELECT ") + job_columns + " FROM jobs WHERE id = :id" + suffix);
-  row.bind(temp);
-  temp, soci::use(id);
-  soci::statement st(temp);
-  st.execute(false);
-  if (!st.fetch())
-    return std::nullopt;
-  return row.get();
-}
-
-job_event insert_event(soci::session& s, long long job_id, const std::string& type, const std::string& message,
-                       const std::string& data) {
-  event_row row;
-  row.job_id = job_id;
-  row.at = domain::now_millis();
-  row.type = type;
-  row.message = message;
-  row.data = data;
-  s << "INSERT INTO job_events (job_id, at, type, message, data) VALUES (:j, :a, :t, :m, :d) RETURNING id",
-    soci::use(row.job_id), soci::use(row.at), soci::use(row.type), soci::use(row.message), soci::use(row.data),
-    soci::into(row.id);
-  return row.to_event();
-}
 
 /// WHERE clause and its bound values for a job filter; values live here while the statement runs.
 struct job_where {
@@ -161,10 +75,12 @@ public:
                                         std::chrono::milliseconds{cfg.lease_timeout_ms}, cfg.busy_timeout_ms,
                                         cfg.connect_timeout_s}),
       accounts_(pool_),
-      catalog_(pool_) {}
+      catalog_(pool_),
+      delivery_(pool_) {}
 
   account_store& accounts() override { return accounts_; }
   catalog_store& catalog() override { return catalog_; }
+  delivery_store& delivery() override { return delivery_; }
 
   backend_kind backend() const override { return url_.backend; }
 
@@ -190,21 +106,7 @@ public:
   }
 
   job create_job(const domain::new_job& nj) override {
-    return write<job>([&](soci::session& s) {
-      const long long now = domain::now_millis();
-      const std::string status{domain::to_string(nj.scheduled_at ? job_status::scheduled : job_status::queued)};
-      long long account = nj.account_id.value_or(0);
-      long long scheduled = nj.scheduled_at.value_or(0);
-      soci::indicator account_ind = nj.account_id ? soci::i_ok : soci::i_null;
-      soci::indicator scheduled_ind = nj.scheduled_at ? soci::i_ok : soci::i_null;
-      long long id = 0;
-      s << "INSERT INTO jobs (account_id, kind, status, payload, priority, created_at, updated_at, scheduled_at) "
-           "VALUES (:a, :k, :s, :p, :pr, :c, :u, :sch) RETURNING id",
-        soci::use(account, account_ind), soci::use(nj.kind), soci::use(status), soci::use(nj.payload),
-        soci::use(nj.priority), soci::use(now), soci::use(now), soci::use(scheduled, scheduled_ind), soci::into(id);
-      insert_event(s, id, "created", nj.kind + " job created as " + status, "null");
-      return *select_job(s, id);
-    });
+    return write<job>([&](soci::session& s) { return *select_job(s, insert_job(s, nj)); });
   }
 
   std::optional<job> find_job(std::int64_t id, std::optional<std::int64_t> account) override {
@@ -405,6 +307,7 @@ private:
   connection_pool pool_;
   soci_account_store accounts_;
   soci_catalog_store catalog_;
+  soci_delivery_store delivery_;
 };
 
 } // namespace

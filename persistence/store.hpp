@@ -16,6 +16,7 @@
 #include "persistence/account_store.hpp"
 #include "persistence/catalog_store.hpp"
 #include "persistence/database_url.hpp"
+#include "persistence/delivery_store.hpp"
 
 namespace tunemantra::persistence {
 
@@ -43,6 +44,8 @@ public:
   virtual account_store& accounts() = 0;
   /// Artists and releases.
   virtual catalog_store& catalog() = 0;
+  /// Platforms and deliveries.
+  virtual delivery_store& delivery() = 0;
 
   // --- jobs -----------------------------------------------------------------------------------
   /// Inserts a job (`queued`, or `scheduled` when it has a time) and its `created` event.

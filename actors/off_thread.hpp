@@ -1,0 +1,49 @@
+#pragma once
+// Blocking work for a job actor: runs on the executor, never on a CAF thread, and answers the
+// actor by message. An exception becomes failed_atom, which ends the actor with an error so the
+// supervisor restarts it.
+
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+
+#include "actors/context.hpp"
+#include "actors/interfaces.hpp"
+#include "domain/job.hpp"
+#include "persistence/store.hpp"
+
+namespace tunemantra::actors {
+
+template <class Self, class F>
+void off_thread(Self self, F fn) {
+  auto handle = caf::actor_cast<job_actor>(self);
+  self->state.ctx.executor->post([handle, fn = std::move(fn)]() mutable {
+    try {
+      fn(handle);
+    } catch (const std::exception& e) {
+      caf::anon_send(handle, failed_atom::value, std::string(e.what()));
+    }
+  });
+}
+
+/// The common start of a job actor: its context and job id in the state, and exceptions that
+/// escape a handler turned into an error exit (which the supervisor answers with a restart).
+template <class Self>
+void init_job_actor(Self self, const job_context& ctx, std::int64_t job_id) {
+  self->state.ctx = ctx;
+  self->state.job_id = job_id;
+  self->set_exception_handler(
+    [](caf::scheduled_actor*, std::exception_ptr& ep) -> caf::error { return error_from_exception(ep); });
+}
+
+/// Marks the job running for one more attempt (with `progress` when given) and tells the actor:
+/// started_atom with the payload, steps done and attempt number, or finished_atom when the job
+/// has ended or was cancelled meanwhile. Runs on the executor.
+void begin_attempt(persistence::store& store, std::int64_t id, const job_actor& me,
+                   std::optional<domain::job_progress> progress = std::nullopt);
+
+} // namespace tunemantra::actors

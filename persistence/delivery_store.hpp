@@ -1,0 +1,59 @@
+#pragma once
+// Platforms and deliveries. A distribution (or takedown, or redelivery) is one job plus one
+// delivery per platform, created in one transaction; every delivery status change is a
+// compare-and-set from the statuses the caller expects and writes a job event with it.
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/delivery.hpp"
+#include "domain/job.hpp"
+
+namespace tunemantra::persistence {
+
+/// A change to one delivery; unset fields stay as they are.
+struct delivery_change {
+  domain::delivery_status status = domain::delivery_status::pending;
+  bool count_attempt = false;
+  std::optional<std::string> last_error = std::nullopt;
+  std::optional<std::string> batch_id = std::nullopt;
+  std::optional<std::string> ack_text = std::nullopt;
+  std::optional<domain::millis> delivered_at = std::nullopt;
+  std::optional<domain::millis> acknowledged_at = std::nullopt;
+  std::optional<domain::millis> next_attempt_at = std::nullopt;
+  std::string event = {}; ///< the job event's message (none when empty or the job is gone)
+};
+
+class delivery_store {
+public:
+  virtual ~delivery_store() = default;
+
+  // --- platforms ------------------------------------------------------------------------------
+  /// nullopt when the code is taken.
+  virtual std::optional<domain::platform> create_platform(const domain::platform& p) = 0;
+  virtual std::optional<domain::platform> find_platform(std::int64_t id) = 0;
+  virtual std::vector<domain::platform> list_platforms() = 0;
+  /// Writes name, enabled, limits and connector; nullopt when it does not exist.
+  virtual std::optional<domain::platform> update_platform(const domain::platform& p) = 0;
+
+  // --- deliveries -----------------------------------------------------------------------------
+  /// Creates the job and one delivery per platform (status `scheduled` when the job has a time,
+  /// `takedown_pending` for a takedown, else `pending`) in one transaction.
+  virtual domain::job create_deliveries(const domain::new_job& job, std::int64_t account, std::int64_t release,
+                                        const std::vector<std::int64_t>& platforms, domain::ern_action action) = 0;
+  virtual std::optional<domain::delivery> find_delivery(std::int64_t id) = 0;
+  virtual std::optional<domain::delivery> find_delivery_by_message(const std::string& message_id) = 0;
+  virtual std::vector<domain::delivery> deliveries_of_job(std::int64_t job_id) = 0;
+  /// The newest delivery of the account's release per platform.
+  virtual std::vector<domain::delivery> latest_deliveries(std::int64_t account, std::int64_t release) = 0;
+  /// Applies `change` when the delivery is in one of `from`; false (nothing written) otherwise.
+  virtual bool transition(std::int64_t delivery_id, std::initializer_list<domain::delivery_status> from,
+                          const delivery_change& change) = 0;
+  /// Cancels every unsettled delivery of the job; how many.
+  virtual int cancel_deliveries(std::int64_t job_id) = 0;
+};
+
+} // namespace tunemantra::persistence

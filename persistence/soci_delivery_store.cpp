@@ -1,0 +1,319 @@
+#include "persistence/soci_delivery_store.hpp"
+
+#include <soci/soci.h>
+
+#include "domain/time.hpp"
+#include "persistence/errors.hpp"
+#include "persistence/job_rows.hpp"
+
+namespace tunemantra::persistence {
+namespace {
+
+constexpr const char* platform_columns =
+  "id, code, name, enabled, max_concurrency, rate_per_minute, max_attempts, connector, created_at, updated_at";
+
+struct platform_row {
+  domain::platform p;
+  long long id = 0, created = 0, updated = 0;
+  int enabled = 1;
+  std::string connector;
+  void bind(soci::details::prepare_temp_type& t) {
+    t, soci::into(id), soci::into(p.code), soci::into(p.name), soci::into(enabled), soci::into(p.max_concurrency),
+      soci::into(p.rate_per_minute), soci::into(p.max_attempts), soci::into(connector), soci::into(created),
+      soci::into(updated);
+  }
+  domain::platform get() const {
+    auto out = p;
+    out.id = id;
+    out.enabled = enabled != 0;
+    std::string why;
+    out.connector = domain::connector_from_json(connector, why).value_or(domain::connector_config{});
+    out.created_at = created;
+    out.updated_at = updated;
+    return out;
+  }
+};
+
+constexpr const char* delivery_columns =
+  "id, job_id, account_id, release_id, platform_id, action, status, attempts, last_error, message_id, batch_id, "
+  "ack_text, next_attempt_at, scheduled_at, delivered_at, acknowledged_at, created_at, updated_at";
+
+struct delivery_row {
+  domain::delivery d;
+  long long id = 0, job = 0, account = 0, release = 0, platform = 0, next = 0, scheduled = 0, delivered = 0,
+            acknowledged = 0, created = 0, updated = 0;
+  std::string action, status;
+  soci::indicator job_ind = soci::i_null, scheduled_ind = soci::i_null, delivered_ind = soci::i_null,
+                  acknowledged_ind = soci::i_null;
+  void bind(soci::details::prepare_temp_type& t) {
+    t, soci::into(id), soci::into(job, job_ind), soci::into(account), soci::into(release), soci::into(platform),
+      soci::into(action), soci::into(status), soci::into(d.attempts), soci::into(d.last_error), soci::into(d.message_id),
+      soci::into(d.batch_id), soci::into(d.ack_text), soci::into(next), soci::into(scheduled, scheduled_ind),
+      soci::into(delivered, delivered_ind), soci::into(acknowledged, acknowledged_ind), soci::into(created),
+      soci::into(updated);
+  }
+  domain::delivery get() const {
+    auto out = d;
+    out.id = id;
+    out.job_id = job_ind == soci::i_ok ? job : 0;
+    out.account_id = account;
+    out.release_id = release;
+    out.platform_id = platform;
+    out.action = action == "takedown" ? domain::ern_action::takedown
+                 : action == "update" ? domain::ern_action::update
+                                      : domain::ern_action::initial;
+    out.status = domain::parse_delivery_status(status).value_or(domain::delivery_status::failed);
+    out.next_attempt_at = next;
+    if (scheduled_ind == soci::i_ok)
+      out.scheduled_at = scheduled;
+    if (delivered_ind == soci::i_ok)
+      out.delivered_at = delivered;
+    if (acknowledged_ind == soci::i_ok)
+      out.acknowledged_at = acknowledged;
+    out.created_at = created;
+    out.updated_at = updated;
+    return out;
+  }
+};
+
+/// Rows of `sql` (with `bind` adding its parameters) as Items.
+template <class Row, class Bind>
+auto select_all(soci::session& s, const std::string& sql, Bind bind) {
+  Row row;
+  std::vector<decltype(row.get())> out;
+  auto temp = (s.prepare << sql);
+  row.bind(temp);
+  bind(temp);
+  soci::statement st(temp);
+  st.execute(false);
+  while (st.fetch())
+    out.push_back(row.get());
+  return out;
+}
+
+std::optional<domain::platform> platform_by_id(soci::session& s, long long id) {
+  auto rows = select_all<platform_row>(s, std::string("SELECT ") + platform_columns + " FROM platforms WHERE id = :i",
+                                       [&](auto& t) { t, soci::use(id); });
+  if (rows.empty())
+    return std::nullopt;
+  return rows.front();
+}
+
+std::optional<domain::delivery> delivery_where(soci::session& s, const std::string& where, const std::string& value) {
+  auto rows = select_all<delivery_row>(s, std::string("SELECT ") + delivery_columns + " FROM deliveries WHERE " + where,
+                                       [&](auto& t) { t, soci::use(value); });
+  if (rows.empty())
+    return std::nullopt;
+  return rows.front();
+}
+
+} // namespace
+
+std::optional<domain::platform> soci_delivery_store::create_platform(const domain::platform& p) {
+  std::optional<domain::platform> out;
+  pool_.transact([&](soci::session& s) {
+    int taken = 0;
+    s << "SELECT COUNT(*) FROM platforms WHERE code = :c", soci::use(p.code), soci::into(taken);
+    if (taken) {
+      out.reset();
+      return;
+    }
+    long long now = domain::now_millis(), id = 0;
+    int enabled = p.enabled ? 1 : 0;
+    const auto connector = domain::connector_to_json(p.connector);
+    s << "INSERT INTO platforms (code, name, enabled, max_concurrency, rate_per_minute, max_attempts, connector, "
+         "created_at, updated_at) VALUES (:c, :n, :e, :mc, :r, :ma, :co, :cr, :u) RETURNING id",
+      soci::use(p.code), soci::use(p.name), soci::use(enabled), soci::use(p.max_concurrency),
+      soci::use(p.rate_per_minute), soci::use(p.max_attempts), soci::use(connector), soci::use(now), soci::use(now),
+      soci::into(id);
+    out = platform_by_id(s, id);
+  });
+  return out;
+}
+
+std::optional<domain::platform> soci_delivery_store::find_platform(std::int64_t id) {
+  std::optional<domain::platform> out;
+  pool_.run([&](soci::session& s) { out = platform_by_id(s, id); });
+  return out;
+}
+
+std::vector<domain::platform> soci_delivery_store::list_platforms() {
+  std::vector<domain::platform> out;
+  pool_.run([&](soci::session& s) {
+    out = select_all<platform_row>(s, std::string("SELECT ") + platform_columns + " FROM platforms ORDER BY id",
+                                   [](auto&) {});
+  });
+  return out;
+}
+
+std::optional<domain::platform> soci_delivery_store::update_platform(const domain::platform& p) {
+  std::optional<domain::platform> out;
+  pool_.transact([&](soci::session& s) {
+    long long id = p.id, now = domain::now_millis();
+    int enabled = p.enabled ? 1 : 0;
+    const auto connector = domain::connector_to_json(p.connector);
+    soci::statement st = (s.prepare << "UPDATE platforms SET name = :n, enabled = :e, max_concurrency = :mc, "
+                                       "rate_per_minute = :r, max_attempts = :ma, connector = :co, updated_at = :u "
+                                       "WHERE id = :i",
+                          soci::use(p.name), soci::use(enabled), soci::use(p.max_concurrency),
+                          soci::use(p.rate_per_minute), soci::use(p.max_attempts), soci::use(connector),
+                          soci::use(now), soci::use(id));
+    st.execute(true);
+    out = st.get_affected_rows() == 1 ? platform_by_id(s, id) : std::nullopt;
+  });
+  return out;
+}
+
+domain::job soci_delivery_store::create_deliveries(const domain::new_job& job, std::int64_t account,
+                                                   std::int64_t release, const std::vector<std::int64_t>& platforms,
+                                                   domain::ern_action action) {
+  domain::job out;
+  pool_.transact([&](soci::session& s) {
+    const long long job_id = insert_job(s, job);
+    const auto status = job.scheduled_at ? domain::delivery_status::scheduled
+                        : action == domain::ern_action::takedown ? domain::delivery_status::takedown_pending
+                                                                 : domain::delivery_status::pending;
+    const std::string status_text{domain::to_string(status)}, action_text{domain::to_string(action)};
+    long long acc = account, rel = release, now = domain::now_millis(), scheduled = job.scheduled_at.value_or(0);
+    soci::indicator scheduled_ind = job.scheduled_at ? soci::i_ok : soci::i_null;
+    for (const auto platform_id : platforms) {
+      long long platform = platform_id, id = 0;
+      const std::string placeholder = "new-" + std::to_string(job_id) + "-" + std::to_string(platform);
+      s << "INSERT INTO deliveries (job_id, account_id, release_id, platform_id, action, status, message_id, "
+           "scheduled_at, created_at, updated_at) VALUES (:j, :a, :r, :p, :ac, :s, :m, :sc, :c, :u) RETURNING id",
+        soci::use(job_id), soci::use(acc), soci::use(rel), soci::use(platform), soci::use(action_text),
+        soci::use(status_text), soci::use(placeholder), soci::use(scheduled, scheduled_ind), soci::use(now),
+        soci::use(now), soci::into(id);
+      // Unique per delivery, stable across retries and restarts: the platform's dedupe key.
+      const std::string message_id = "TM-" + std::to_string(job_id) + "-" + std::to_string(id);
+      s << "UPDATE deliveries SET message_id = :m WHERE id = :i", soci::use(message_id), soci::use(id);
+    }
+    long long total = static_cast<long long>(platforms.size());
+    s << "UPDATE jobs SET progress_total = :t WHERE id = :i", soci::use(total), soci::use(job_id);
+    out = *select_job(s, job_id);
+  });
+  return out;
+}
+
+std::optional<domain::delivery> soci_delivery_store::find_delivery(std::int64_t id) {
+  std::optional<domain::delivery> out;
+  pool_.run([&](soci::session& s) {
+    auto rows = select_all<delivery_row>(s, std::string("SELECT ") + delivery_columns + " FROM deliveries WHERE id = :i",
+                                         [&](auto& t) { t, soci::use(static_cast<long long>(id)); });
+    out = rows.empty() ? std::nullopt : std::optional(rows.front());
+  });
+  return out;
+}
+
+std::optional<domain::delivery> soci_delivery_store::find_delivery_by_message(const std::string& message_id) {
+  std::optional<domain::delivery> out;
+  pool_.run([&](soci::session& s) { out = delivery_where(s, "message_id = :m", message_id); });
+  return out;
+}
+
+std::vector<domain::delivery> soci_delivery_store::deliveries_of_job(std::int64_t job_id) {
+  std::vector<domain::delivery> out;
+  long long job = job_id;
+  pool_.run([&](soci::session& s) {
+    out = select_all<delivery_row>(
+      s, std::string("SELECT ") + delivery_columns + " FROM deliveries WHERE job_id = :j ORDER BY id",
+      [&](auto& t) { t, soci::use(job); });
+  });
+  return out;
+}
+
+std::vector<domain::delivery> soci_delivery_store::latest_deliveries(std::int64_t account, std::int64_t release) {
+  std::vector<domain::delivery> out;
+  long long acc = account, rel = release;
+  pool_.run([&](soci::session& s) {
+    out = select_all<delivery_row>(
+      s,
+      std::string("SELECT ") + delivery_columns
+        + " FROM deliveries d WHERE account_id = :a AND release_id = :r AND id = (SELECT MAX(id) FROM deliveries d2 "
+          "WHERE d2.release_id = d.release_id AND d2.platform_id = d.platform_id) ORDER BY platform_id",
+      [&](auto& t) { t, soci::use(acc), soci::use(rel); });
+  });
+  return out;
+}
+
+bool soci_delivery_store::transition(std::int64_t delivery_id, std::initializer_list<domain::delivery_status> from,
+                                     const delivery_change& change) {
+  bool done = false;
+  pool_.transact([&](soci::session& s) {
+    done = false;
+    long long id = delivery_id, now = domain::now_millis();
+    const std::string to{domain::to_string(change.status)};
+    std::string sets = "status = :to, updated_at = :u";
+    if (change.count_attempt)
+      sets += ", attempts = attempts + 1";
+    if (change.last_error)
+      sets += ", last_error = :le";
+    if (change.batch_id)
+      sets += ", batch_id = :b";
+    if (change.ack_text)
+      sets += ", ack_text = :at";
+    if (change.delivered_at)
+      sets += ", delivered_at = :da";
+    if (change.acknowledged_at)
+      sets += ", acknowledged_at = :aa";
+    if (change.next_attempt_at)
+      sets += ", next_attempt_at = :na";
+    for (const auto expected : from) {
+      // One compare-and-set per expected status: race-free on both databases.
+      const std::string expected_text{domain::to_string(expected)};
+      long long delivered = change.delivered_at.value_or(0), acknowledged = change.acknowledged_at.value_or(0),
+                next = change.next_attempt_at.value_or(0);
+      soci::statement st = (s.prepare << "UPDATE deliveries SET " + sets + " WHERE id = :i AND status = :from");
+      st.exchange(soci::use(to));
+      st.exchange(soci::use(now));
+      if (change.last_error)
+        st.exchange(soci::use(*change.last_error));
+      if (change.batch_id)
+        st.exchange(soci::use(*change.batch_id));
+      if (change.ack_text)
+        st.exchange(soci::use(*change.ack_text));
+      if (change.delivered_at)
+        st.exchange(soci::use(delivered));
+      if (change.acknowledged_at)
+        st.exchange(soci::use(acknowledged));
+      if (change.next_attempt_at)
+        st.exchange(soci::use(next));
+      st.exchange(soci::use(id));
+      st.exchange(soci::use(expected_text));
+      st.define_and_bind();
+      st.execute(true);
+      if (st.get_affected_rows() == 1) {
+        done = true;
+        break;
+      }
+    }
+    if (!done || change.event.empty())
+      return;
+    long long job = 0, platform = 0;
+    soci::indicator job_ind = soci::i_null;
+    s << "SELECT job_id, platform_id FROM deliveries WHERE id = :i", soci::use(id), soci::into(job, job_ind),
+      soci::into(platform);
+    if (job_ind == soci::i_ok)
+      insert_event(s, job, "delivery", change.event,
+                   R"({"deliveryId":)" + std::to_string(id) + R"(,"platformId":)" + std::to_string(platform)
+                     + R"(,"status":")" + to + R"("})");
+  });
+  return done;
+}
+
+int soci_delivery_store::cancel_deliveries(std::int64_t job_id) {
+  int cancelled = 0;
+  pool_.transact([&](soci::session& s) {
+    long long job = job_id, now = domain::now_millis();
+    soci::statement st = (s.prepare << "UPDATE deliveries SET status = 'cancelled', updated_at = :u WHERE job_id = :j "
+                                       "AND status IN ('pending', 'scheduled', 'takedown_pending')",
+                          soci::use(now), soci::use(job));
+    st.execute(true);
+    cancelled = static_cast<int>(st.get_affected_rows());
+    if (cancelled)
+      insert_event(s, job, "delivery", std::to_string(cancelled) + " pending deliveries cancelled", "null");
+  });
+  return cancelled;
+}
+
+} // namespace tunemantra::persistence

@@ -1,0 +1,32 @@
+#pragma once
+// The SOCI implementation of delivery_store, sharing the store's connection pool.
+
+#include "persistence/connection_pool.hpp"
+#include "persistence/delivery_store.hpp"
+
+namespace tunemantra::persistence {
+
+class soci_delivery_store final : public delivery_store {
+public:
+  explicit soci_delivery_store(connection_pool& pool) : pool_(pool) {}
+
+  std::optional<domain::platform> create_platform(const domain::platform& p) override;
+  std::optional<domain::platform> find_platform(std::int64_t id) override;
+  std::vector<domain::platform> list_platforms() override;
+  std::optional<domain::platform> update_platform(const domain::platform& p) override;
+
+  domain::job create_deliveries(const domain::new_job& job, std::int64_t account, std::int64_t release,
+                                const std::vector<std::int64_t>& platforms, domain::ern_action action) override;
+  std::optional<domain::delivery> find_delivery(std::int64_t id) override;
+  std::optional<domain::delivery> find_delivery_by_message(const std::string& message_id) override;
+  std::vector<domain::delivery> deliveries_of_job(std::int64_t job_id) override;
+  std::vector<domain::delivery> latest_deliveries(std::int64_t account, std::int64_t release) override;
+  bool transition(std::int64_t delivery_id, std::initializer_list<domain::delivery_status> from,
+                  const delivery_change& change) override;
+  int cancel_deliveries(std::int64_t job_id) override;
+
+private:
+  connection_pool& pool_;
+};
+
+} // namespace tunemantra::persistence
