@@ -118,6 +118,23 @@ void complete(const job_context& ctx, const domain::job& job, const std::vector<
   }
 }
 
+/// Job progress from the deliveries: total, settled, failed (pollers see it move).
+void report_progress(const job_context& ctx, std::int64_t job_id) {
+  const auto ds = ctx.store->delivery().deliveries_of_job(job_id);
+  domain::job_progress progress{static_cast<std::int64_t>(ds.size()), 0, 0};
+  for (const auto& d : ds) {
+    progress.done += domain::is_settled(d.status) ? 1 : 0;
+    progress.failed += d.status == delivery_status::failed ? 1 : 0;
+  }
+  domain::job_update update{domain::job_status::running};
+  update.progress = progress;
+  try {
+    ctx.store->update_job(job_id, update);
+  } catch (const persistence::invalid_transition&) {
+    // cancelled meanwhile
+  }
+}
+
 step_outcome next_step(const job_context& ctx, std::int64_t job_id) {
   const auto job = ctx.store->find_job(job_id);
   if (!job || job->status != domain::job_status::running)
@@ -149,6 +166,7 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id) {
       continue;
     }
     send_one(ctx, d, *p);
+    report_progress(ctx, job_id);
     return {step_outcome::progressed};
   }
   if (open)
