@@ -85,7 +85,7 @@ domain::ern_message make_message(const domain::platform& p, const delivery_packa
                                  const config::delivery_config& cfg, domain::millis now) {
   domain::ern_message m;
   m.message_id = d.message_id;
-  m.thread_id = "TM-" + std::to_string(d.release_id) + "-" + std::to_string(d.platform_id);
+  m.thread_id = "TM-R" + std::to_string(d.release_id) + "-P" + std::to_string(d.platform_id); // one thread per release and platform
   m.created_at = domain::format_rfc3339(now);
   m.sender = {cfg.sender_dpid, cfg.sender_name};
   m.recipient = {p.connector.recipient_dpid, p.connector.recipient_name};

@@ -175,6 +175,8 @@ TEST_P(delivery_api, a_distribution_writes_valid_ern_batches_and_acknowledgement
     ASSERT_TRUE(fs::exists(batch / ("BatchComplete_" + d["messageId"].get<std::string>() + ".xml"))) << batch;
     const auto xml = test::read_bytes(batch / upc / (upc + ".xml"));
     EXPECT_EQ(test::xsd_errors(test::ern43_schema_path(), xml), "");
+    if (platform == spotify)
+      std::cout << "generated " << (batch / upc / (upc + ".xml")).filename().string() << ":\n" << xml.substr(0, 2500) << "\n";
     EXPECT_NE(xml.find("<ICPN>" + upc + "</ICPN>"), std::string::npos);
     EXPECT_NE(xml.find("<MessageId>" + d["messageId"].get<std::string>() + "</MessageId>"), std::string::npos);
     for (const auto& t : tracks) {
