@@ -3,6 +3,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 
@@ -26,17 +27,21 @@ void collect(void* ctx, const char* fmt, ...) {
 std::string ern43_schema_path() { return std::string(TM_SOURCE_DIR) + "/../shared/ddex/ern43/release-notification.xsd"; }
 
 std::string xsd_errors(const std::string& schema_path, const std::string& xml) {
+  struct schema_free {
+    void operator()(xmlSchemaPtr s) const { xmlSchemaFree(s); }
+  };
   static std::mutex mutex;
-  static std::map<std::string, xmlSchemaPtr> schemas;
+  static std::map<std::string, std::unique_ptr<xmlSchema, schema_free>> schemas; // freed at exit
   std::lock_guard lock(mutex);
-  auto& schema = schemas[schema_path];
-  if (!schema) {
+  auto& slot = schemas[schema_path];
+  if (!slot) {
     xmlSchemaParserCtxtPtr parser = xmlSchemaNewParserCtxt(schema_path.c_str());
-    schema = xmlSchemaParse(parser);
+    slot.reset(xmlSchemaParse(parser));
     xmlSchemaFreeParserCtxt(parser);
-    if (!schema)
+    if (!slot)
       throw std::runtime_error("cannot load the schema " + schema_path);
   }
+  xmlSchemaPtr schema = slot.get();
   std::string errors;
   xmlDocPtr doc = xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "message.xml", nullptr, XML_PARSE_NONET);
   if (!doc)
