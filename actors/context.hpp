@@ -21,9 +21,13 @@ struct runtime_stats {
   std::atomic<std::uint64_t> restart_limit_hits{0}; ///< jobs failed for crashing too often
 };
 
+class platform_gate;
+
 struct job_context {
   persistence::store* store = nullptr;
   persistence::executor* executor = nullptr;
+  persistence::executor* sender = nullptr; ///< connector sends (distribution jobs)
+  platform_gate* gate = nullptr;           ///< per-platform concurrency and rate limits
   runtime_stats* stats = nullptr;
   config::jobs_config jobs;
   config::delivery_config delivery;

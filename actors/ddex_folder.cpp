@@ -10,6 +10,7 @@
 
 #include <pugixml.hpp>
 
+#include "actors/connector_error.hpp"
 #include "domain/crypto.hpp"
 #include "domain/log.hpp"
 #include "domain/time.hpp"
@@ -68,16 +69,16 @@ delivery_package load_package(persistence::store& store, std::int64_t account, s
   delivery_package pkg;
   auto rel = store.catalog().find_release(account, release);
   if (!rel)
-    throw std::runtime_error("release " + std::to_string(release) + " no longer exists");
+    throw permanent_failure("release " + std::to_string(release) + " no longer exists");
   pkg.rel = *rel;
   const auto artist = store.catalog().find_artist(account, rel->artist_id);
   pkg.artist_name = artist ? artist->name : "";
   pkg.tracks = store.catalog().list_tracks(account, release);
   if (!pkg.rel.artwork)
-    throw std::runtime_error("the release has no artwork");
+    throw permanent_failure("the release has no artwork");
   for (const auto& t : pkg.tracks)
     if (!t.audio)
-      throw std::runtime_error("track " + std::to_string(t.position) + " has no audio");
+      throw permanent_failure("track " + std::to_string(t.position) + " has no audio");
   return pkg;
 }
 

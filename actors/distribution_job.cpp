@@ -3,15 +3,18 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <random>
 
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/connector_error.hpp"
 #include "actors/ddex_folder.hpp"
 #include "actors/ec.hpp"
 #include "actors/http_connector.hpp"
 #include "actors/off_thread.hpp"
+#include "actors/platform_gate.hpp"
 #include "domain/log.hpp"
 #include "domain/time.hpp"
 #include "persistence/errors.hpp"
@@ -32,10 +35,13 @@ delivery_status waiting_status(const domain::delivery& d) {
   return d.action == domain::ern_action::takedown ? delivery_status::takedown_pending : delivery_status::pending;
 }
 
+/// Capped exponential backoff with jitter: a random wait in [cap/2, cap], cap doubling per attempt.
 int backoff_ms(const job_context& ctx, int attempts) {
   const auto shift = std::min(attempts - 1, 20);
-  return static_cast<int>(std::min<long long>(static_cast<long long>(ctx.delivery.retry_backoff_ms) << shift,
-                                              ctx.delivery.retry_backoff_max_ms));
+  const auto cap = std::min<long long>(static_cast<long long>(ctx.delivery.retry_backoff_ms) << shift,
+                                       ctx.delivery.retry_backoff_max_ms);
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return static_cast<int>(std::uniform_int_distribution<long long>(cap / 2, std::max(cap / 2, cap))(rng));
 }
 
 /// Sends one delivery: delivering (persisted) -> connector -> delivered/taken_down, or back to
@@ -64,14 +70,17 @@ void send_one(const job_context& ctx, const domain::delivery& d, const domain::p
     deliveries.transition(d.id, {delivery_status::delivering}, done);
   } catch (const std::exception& e) {
     const int attempts = d.attempts + 1;
-    const bool spent = attempts >= p.max_attempts;
+    const bool permanent = dynamic_cast<const permanent_failure*>(&e) != nullptr;
+    const bool spent = permanent || attempts >= p.max_attempts;
     persistence::delivery_change failed{spent ? delivery_status::failed : waiting_status(d)};
     failed.last_error = e.what();
     const auto wait = backoff_ms(ctx, attempts);
     if (!spent)
       failed.next_attempt_at = domain::now_millis() + wait;
     failed.event = "attempt " + std::to_string(attempts) + " to " + p.name + " failed: " + e.what()
-                   + (spent ? " (no attempts left)" : "; retrying in " + std::to_string(wait) + " ms");
+                   + (permanent ? " (permanent: not retried)"
+                      : spent   ? " (no attempts left)"
+                                : "; retrying in " + std::to_string(wait) + " ms");
     deliveries.transition(d.id, {delivery_status::delivering}, failed);
     log::warn("delivery attempt failed", {{"delivery", std::to_string(d.id)}, {"platform", p.code}, {"error", e.what()}});
   }
@@ -165,6 +174,12 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id) {
       wait = std::min<int>(wait, static_cast<int>(d.next_attempt_at - now));
       continue;
     }
+    std::chrono::milliseconds gate_wait{0};
+    const auto slot = ctx.gate->try_acquire(*p, gate_wait); // held until the send is recorded
+    if (!slot) {
+      wait = std::min<int>(wait, static_cast<int>(gate_wait.count()));
+      continue;
+    }
     send_one(ctx, d, *p);
     report_progress(ctx, job_id);
     return {step_outcome::progressed};
@@ -198,7 +213,7 @@ job_actor::behavior_type distribution_job(self_ptr self, job_context ctx, std::i
     [=](step_atom) {
       const auto id = self->state.job_id;
       const auto context = self->state.ctx;
-      off_thread(self, [id, context](const job_actor& me) {
+      off_thread(self, context.sender, [id, context](const job_actor& me) {
         const auto outcome = next_step(context, id);
         switch (outcome.kind) {
         case step_outcome::progressed:

@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "actors/connector_error.hpp"
 #include "domain/time.hpp"
 
 namespace tunemantra::actors {
@@ -41,9 +42,14 @@ std::string send_http(const domain::platform& p, const delivery_package& pkg, co
   const auto answer = client.Post(path, headers, body.dump(), "application/json");
   if (!answer)
     throw std::runtime_error("POST " + url + " failed: " + httplib::to_string(answer.error()));
-  if (answer->status < 200 || answer->status > 299)
-    throw std::runtime_error("POST " + url + " answered " + std::to_string(answer->status) + ": "
-                             + answer->body.substr(0, 300));
+  const int status = answer->status;
+  if (status < 200 || status > 299) {
+    const auto why = "POST " + url + " answered " + std::to_string(status) + ": " + answer->body.substr(0, 300);
+    const bool retryable = status >= 500 || status == 408 || status == 429;
+    if (!retryable)
+      throw permanent_failure(why); // the platform refuses this message: sending it again changes nothing
+    throw std::runtime_error(why);
+  }
   const auto receipt = nlohmann::json::parse(answer->body, nullptr, false);
   if (receipt.is_object() && receipt.contains("receiptId") && receipt["receiptId"].is_string())
     return receipt["receiptId"].get<std::string>();

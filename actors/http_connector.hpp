@@ -11,7 +11,8 @@
 namespace tunemantra::actors {
 
 /// Sends the delivery; returns the platform's receipt id (or "http-<status>"). Throws
-/// std::runtime_error with the reason on a timeout, a refused connection or a non-2xx answer.
+/// permanent_failure on a 4xx answer (but 408 and 429), std::runtime_error (retryable) on a
+/// timeout, a refused or dropped connection, or a 5xx/408/429 answer.
 std::string send_http(const domain::platform& p, const delivery_package& pkg, const domain::delivery& d,
                       const config::delivery_config& cfg);
 

@@ -19,15 +19,21 @@
 namespace tunemantra::actors {
 
 template <class Self, class F>
-void off_thread(Self self, F fn) {
+void off_thread(Self self, persistence::executor* on, F fn) {
   auto handle = caf::actor_cast<job_actor>(self);
-  self->state.ctx.executor->post([handle, fn = std::move(fn)]() mutable {
+  on->post([handle, fn = std::move(fn)]() mutable {
     try {
       fn(handle);
     } catch (const std::exception& e) {
       caf::anon_send(handle, failed_atom::value, std::string(e.what()));
     }
   });
+}
+
+/// The same on the database workers.
+template <class Self, class F>
+void off_thread(Self self, F fn) {
+  off_thread(self, self->state.ctx.executor, std::move(fn));
 }
 
 /// The common start of a job actor: its context and job id in the state, and exceptions that

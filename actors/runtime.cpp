@@ -27,10 +27,13 @@ caf::actor_system_config& prepared(caf::actor_system_config& cfg) {
 
 job_runtime::job_runtime(const config::config& cfg, persistence::store& store)
   : system_(std::make_unique<caf::actor_system>(prepared(caf_cfg_))),
-    executor_(static_cast<std::size_t>(cfg.database.worker_threads), executor_queue) {
+    executor_(static_cast<std::size_t>(cfg.database.worker_threads), executor_queue),
+    sender_(static_cast<std::size_t>(cfg.delivery.workers), executor_queue) {
   job_context ctx;
   ctx.store = &store;
   ctx.executor = &executor_;
+  ctx.sender = &sender_;
+  ctx.gate = &gate_;
   ctx.stats = &stats_;
   ctx.jobs = cfg.jobs;
   ctx.delivery = cfg.delivery;
@@ -66,6 +69,7 @@ bool job_runtime::stop(std::chrono::milliseconds grace) {
                  self->send_exit(supervisor_, caf::exit_reason::kill);
                });
   }
+  sender_.stop();   // sends in flight finish and record their outcome
   executor_.stop(); // lets in-flight store writes finish
   supervisor_ = supervisor_actor{};
   system_.reset(); // waits for every actor to end

@@ -9,6 +9,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "actors/context.hpp"
+#include "actors/platform_gate.hpp"
 #include "actors/interfaces.hpp"
 
 namespace tunemantra::actors {
@@ -24,6 +25,7 @@ public:
   caf::actor_system& system() { return *system_; }
   supervisor_actor supervisor() const { return supervisor_; }
   const runtime_stats& stats() const { return stats_; }
+  const platform_gate& gate() const { return gate_; }
 
   /// True when the supervisor answers within `timeout` (systemd watchdog, /readyz).
   bool ping(std::chrono::milliseconds timeout);
@@ -37,6 +39,8 @@ private:
   caf::actor_system_config caf_cfg_;
   std::unique_ptr<caf::actor_system> system_;
   persistence::executor executor_;
+  persistence::executor sender_; ///< connector sends
+  platform_gate gate_;
   runtime_stats stats_;
   supervisor_actor supervisor_;
   bool stopped_ = false;

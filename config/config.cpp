@@ -135,6 +135,7 @@ const std::vector<spec>& specs() {
      3'600'000},
     {"delivery.retry_backoff_max_ms", int_ref{[](config& c) -> int& { return c.delivery.retry_backoff_max_ms; }}, 1,
      86'400'000},
+    {"delivery.workers", int_ref{[](config& c) -> int& { return c.delivery.workers; }}, 1, 1024},
     {"delivery.test_messages", bool_ref{[](config& c) -> bool& { return c.delivery.test_messages; }}},
     {"rate_limit.api_burst", int_ref{[](config& c) -> int& { return c.rate_limit.api_burst; }}, 1, 10'000'000},
   };

@@ -90,6 +90,7 @@ struct delivery_config {
   int retry_backoff_ms = defaults::delivery_retry_backoff_ms;
   int retry_backoff_max_ms = defaults::delivery_retry_backoff_max_ms;
   bool test_messages = defaults::delivery_test_messages;
+  int workers = defaults::delivery_workers;
 };
 
 struct config {

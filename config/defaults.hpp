@@ -79,6 +79,9 @@ inline constexpr int delivery_ack_poll_interval_ms = 5000;
 /// First wait before a failed send is retried; doubles per attempt up to the maximum.
 inline constexpr int delivery_retry_backoff_ms = 1000;
 inline constexpr int delivery_retry_backoff_max_ms = 300'000;
+/// Threads that run connector sends (file copies, HTTP posts), apart from the database workers so
+/// a slow platform never holds up store work.
+inline constexpr int delivery_workers = 16;
 /// Send TestMessage instead of LiveMessage in MessageControlType (for platform test feeds).
 inline constexpr bool delivery_test_messages = false;
 

@@ -27,6 +27,7 @@ public:
   /// Binds the configured host and port (port 0: any free port); throws std::runtime_error on failure.
   void bind();
   int port() const { return port_; }
+  actors::job_runtime& runtime() { return services_.runtime; }
   /// Serves until stop(); blocks the calling thread.
   void run();
   /// Stops accepting, lets running handlers finish, and makes run() return.

@@ -1,0 +1,51 @@
+#include "actors/platform_gate.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tunemantra::actors {
+
+std::optional<platform_gate::slot> platform_gate::try_acquire(const domain::platform& p, std::chrono::milliseconds& wait) {
+  std::lock_guard lock(mutex_);
+  auto& s = platforms_[p.id];
+  const auto now = clock::now();
+  const double per_second = std::max(p.rate_per_minute, 1) / 60.0;
+  const double capacity = std::max(1.0, per_second); // one second's worth, at least one send
+  if (s.tokens < 0) {
+    s.tokens = capacity;
+    s.refilled = now;
+  }
+  s.tokens = std::min(capacity, s.tokens + std::chrono::duration<double>(now - s.refilled).count() * per_second);
+  s.refilled = now;
+  if (s.in_flight >= std::max(p.max_concurrency, 1)) {
+    wait = std::chrono::milliseconds(20); // a slot frees when a send ends
+    return std::nullopt;
+  }
+  if (s.tokens < 1.0) {
+    wait = std::chrono::milliseconds(static_cast<long long>(std::ceil((1.0 - s.tokens) / per_second * 1000)));
+    return std::nullopt;
+  }
+  s.tokens -= 1.0;
+  s.peak = std::max(s.peak, ++s.in_flight);
+  return slot(this, p.id);
+}
+
+void platform_gate::release(std::int64_t platform) {
+  std::lock_guard lock(mutex_);
+  auto& s = platforms_[platform];
+  s.in_flight = std::max(0, s.in_flight - 1);
+}
+
+int platform_gate::in_flight(std::int64_t platform) const {
+  std::lock_guard lock(mutex_);
+  const auto it = platforms_.find(platform);
+  return it == platforms_.end() ? 0 : it->second.in_flight;
+}
+
+int platform_gate::peak(std::int64_t platform) const {
+  std::lock_guard lock(mutex_);
+  const auto it = platforms_.find(platform);
+  return it == platforms_.end() ? 0 : it->second.peak;
+}
+
+} // namespace tunemantra::actors

@@ -1,0 +1,58 @@
+#pragma once
+// Per-platform send limits on this node: at most `maxConcurrency` sends in flight and at most
+// `ratePerMinute` sends started per minute (a token bucket holding one second's worth, at least
+// one). Every distribution job asks the gate before sending, so one slow or strict platform holds
+// only its own deliveries; the others go on. Thread-safe.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+
+#include "domain/delivery.hpp"
+
+namespace tunemantra::actors {
+
+class platform_gate {
+public:
+  using clock = std::chrono::steady_clock;
+
+  /// A send slot; given back when destroyed.
+  class slot {
+  public:
+    slot() = default;
+    slot(platform_gate* gate, std::int64_t platform) : gate_(gate), platform_(platform) {}
+    slot(slot&& other) noexcept : gate_(other.gate_), platform_(other.platform_) { other.gate_ = nullptr; }
+    slot& operator=(slot&&) = delete;
+    ~slot() {
+      if (gate_)
+        gate_->release(platform_);
+    }
+
+  private:
+    platform_gate* gate_ = nullptr;
+    std::int64_t platform_ = 0;
+  };
+
+  /// A slot when the platform's limits allow a send now; otherwise how long to wait.
+  std::optional<slot> try_acquire(const domain::platform& p, std::chrono::milliseconds& wait);
+
+  /// Sends in flight to the platform now, and the most ever seen at once (for tests and /metrics).
+  int in_flight(std::int64_t platform) const;
+  int peak(std::int64_t platform) const;
+
+private:
+  void release(std::int64_t platform);
+
+  struct state {
+    int in_flight = 0;
+    int peak = 0;
+    double tokens = -1; ///< negative: not started yet (a full bucket)
+    clock::time_point refilled{};
+  };
+  mutable std::mutex mutex_;
+  std::map<std::int64_t, state> platforms_;
+};
+
+} // namespace tunemantra::actors
