@@ -44,15 +44,19 @@ int backoff_ms(const job_context& ctx, int attempts) {
   return static_cast<int>(std::uniform_int_distribution<long long>(cap / 2, std::max(cap / 2, cap))(rng));
 }
 
-/// Sends one delivery: delivering (persisted) -> connector -> delivered/taken_down, or back to
-/// waiting with a retry time, or failed once the platform's attempt budget is spent.
-void send_one(const job_context& ctx, const domain::delivery& d, const domain::platform& p) {
-  auto& deliveries = ctx.store->delivery();
+/// Marks the delivery `delivering` (one more attempt, with its job event); false when it was
+/// cancelled meanwhile.
+bool start_send(const job_context& ctx, const domain::delivery& d, const domain::platform& p) {
   persistence::delivery_change sending{delivery_status::delivering};
   sending.count_attempt = true;
   sending.event = "sending " + d.message_id + " to " + p.name + " (attempt " + std::to_string(d.attempts + 1) + ")";
-  if (!deliveries.transition(d.id, {waiting_status(d), delivery_status::delivering}, sending))
-    return; // cancelled meanwhile
+  return ctx.store->delivery().transition(d.id, {waiting_status(d), delivery_status::delivering}, sending);
+}
+
+/// Runs the connector for a delivery marked `delivering` and records the outcome: delivered /
+/// taken_down, back to waiting with a retry time, or failed (permanent, or attempts spent).
+void finish_send(const job_context& ctx, const domain::delivery& d, const domain::platform& p) {
+  auto& deliveries = ctx.store->delivery();
   try {
     const auto pkg = load_package(*ctx.store, d.account_id, d.release_id);
     std::string batch;
@@ -144,7 +148,11 @@ void report_progress(const job_context& ctx, std::int64_t job_id) {
   }
 }
 
-step_outcome next_step(const job_context& ctx, std::int64_t job_id) {
+/// One pass over the job's deliveries: starts every send its platforms allow now (each on the
+/// sender pool; `me` hears when it ends), says how long to wait when nothing can start, and ends
+/// the job when every delivery is settled.
+step_outcome next_step(const job_context& ctx, std::int64_t job_id, const std::shared_ptr<sends_in_flight>& in_flight,
+                       const job_actor& me) {
   const auto job = ctx.store->find_job(job_id);
   if (!job || job->status != domain::job_status::running)
     return {};
@@ -160,30 +168,51 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id) {
   const auto now = domain::now_millis();
   std::map<std::int64_t, std::optional<domain::platform>> platforms;
   int wait = ctx.jobs.poll_interval_ms;
-  bool open = false;
+  bool open = false, started = false;
   for (const auto& d : ds) {
     if (domain::is_settled(d.status))
       continue;
     open = true;
+    if (in_flight->contains(d.id))
+      continue; // its send is running
     auto& p = platforms[d.platform_id];
     if (!p)
       p = deliveries.find_platform(d.platform_id);
     if (!p || !p->enabled)
       continue; // paused: held until resumed
-    if (d.next_attempt_at > now) {
+    if (d.status != delivery_status::delivering && d.next_attempt_at > now) {
       wait = std::min<int>(wait, static_cast<int>(d.next_attempt_at - now));
       continue;
     }
     std::chrono::milliseconds gate_wait{0};
-    const auto slot = ctx.gate->try_acquire(*p, gate_wait); // held until the send is recorded
+    auto slot = ctx.gate->try_acquire(*p, gate_wait);
     if (!slot) {
       wait = std::min<int>(wait, static_cast<int>(gate_wait.count()));
       continue;
     }
-    send_one(ctx, d, *p);
-    report_progress(ctx, job_id);
-    return {step_outcome::progressed};
+    // `delivering` without a send of ours: left by a crash; sent again under its MessageId.
+    if (!in_flight->claim(d.id))
+      continue;
+    if (!start_send(ctx, d, *p)) {
+      in_flight->finish(d.id);
+      continue;
+    }
+    started = true;
+    auto held = std::make_shared<platform_gate::slot>(std::move(*slot));
+    ctx.sender->post([ctx, d, platform = *p, in_flight, me, held]() mutable {
+      try {
+        finish_send(ctx, d, platform);
+        report_progress(ctx, d.job_id);
+      } catch (const std::exception& e) {
+        log::warn("recording a send failed", {{"delivery", std::to_string(d.id)}, {"error", e.what()}});
+      }
+      held.reset(); // the platform's slot is free again
+      in_flight->finish(d.id);
+      caf::anon_send(me, step_atom::value);
+    });
   }
+  if (started)
+    return {step_outcome::progressed};
   if (open)
     return {step_outcome::wait, std::max(wait, 10)};
   complete(ctx, *job, ds);
@@ -211,10 +240,18 @@ job_actor::behavior_type distribution_job(self_ptr self, job_context ctx, std::i
   return {
     [=](started_atom, const std::string&, std::int64_t, std::int64_t) { self->send(self, step_atom::value); },
     [=](step_atom) {
-      const auto id = self->state.job_id;
-      const auto context = self->state.ctx;
-      off_thread(self, context.sender, [id, context](const job_actor& me) {
-        const auto outcome = next_step(context, id);
+      auto& st = self->state;
+      if (st.stepping) {
+        st.again = true; // one pass at a time; run another right after this one
+        return;
+      }
+      st.stepping = true;
+      const auto id = st.job_id;
+      const auto context = st.ctx;
+      const auto in_flight = st.in_flight;
+      const auto me = caf::actor_cast<job_actor>(self);
+      off_thread(self, context.sender, [id, context, in_flight, me](const job_actor&) {
+        const auto outcome = next_step(context, id, in_flight, me);
         switch (outcome.kind) {
         case step_outcome::progressed:
           caf::anon_send(me, done_atom::value, std::int64_t{0}, true);
@@ -229,10 +266,14 @@ job_actor::behavior_type distribution_job(self_ptr self, job_context ctx, std::i
       });
     },
     [=](done_atom, std::int64_t wait_ms, bool) {
-      if (wait_ms > 0)
-        self->delayed_send(self, std::chrono::milliseconds(wait_ms), step_atom::value);
-      else
+      auto& st = self->state;
+      st.stepping = false;
+      if (st.again || wait_ms == 0) {
+        st.again = false;
         self->send(self, step_atom::value);
+      } else {
+        self->delayed_send(self, std::chrono::milliseconds(wait_ms), step_atom::value);
+      }
     },
     [=](finished_atom) { self->quit(); },
     [=](failed_atom, const std::string& reason) { self->quit(caf::make_error(ec::unavailable, reason)); },

@@ -91,6 +91,19 @@ TEST_P(delivery_faults, a_platforms_concurrency_limit_holds_across_jobs) {
   EXPECT_EQ(fake_.accepted_twice(), 0);
 }
 
+TEST_P(delivery_faults, a_slow_platform_holds_only_its_own_deliveries) {
+  fake_.set({2500, 0, 0});
+  const auto slow = http_platform("slow", fake_.url(), 5, 1);
+  const auto fast = folder_platform("fast");
+  const auto release = ready_release(alice_, 1);
+  const auto job = created(post(alice_, "/api/releases/" + std::to_string(release) + "/distributions",
+                                {{"platformIds", {slow, fast}}}));
+  wait_delivery(alice_, release, fast, "delivered"); // while the slow platform is still answering
+  EXPECT_EQ(delivery_on(alice_, release, slow)["status"], "delivering");
+  EXPECT_EQ(wait_terminal(alice_, job)["status"], "succeeded");
+  EXPECT_EQ(delivery_on(alice_, release, slow)["status"], "delivered");
+}
+
 INSTANTIATE_TEST_SUITE_P(backends, delivery_faults, test::both_backends(), test::backend_name);
 
 } // namespace
