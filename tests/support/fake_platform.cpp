@@ -79,13 +79,18 @@ int fake_platform::total_received() const {
   return n;
 }
 
-int fake_platform::accepted_twice() const {
+int fake_platform::duplicates() const {
   std::lock_guard lock(mutex_);
   int n = 0;
   for (const auto& [id, count] : accepted_)
     if (id.ends_with("#again"))
-      ++n;
+      n += count;
   return n;
+}
+
+int fake_platform::distinct_messages() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<int>(received_.size());
 }
 
 } // namespace tunemantra::test

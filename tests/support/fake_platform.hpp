@@ -37,8 +37,11 @@ public:
   int received(const std::string& message_id) const;
   int accepted(const std::string& message_id) const;
   int total_received() const;
-  /// Messages accepted more than once (must stay 0: a platform accepts a MessageId once).
-  int accepted_twice() const;
+  /// Repeat sends of a MessageId already accepted (answered as already delivered, not accepted again).
+  int duplicates() const;
+  /// Distinct MessageIds received: a sender that resends under a new id would make a real
+  /// platform accept one release twice.
+  int distinct_messages() const;
   int peak_concurrency() const { return peak_; }
 
 private:
