@@ -1,0 +1,180 @@
+// bench/distribution_throughput: N releases x M platforms through the real tunemantrad, half of
+// the platforms http (a fake platform in this process), half ddex-folder (batches written to a
+// temp folder). Prints deliveries/second, p50/p99 from job creation (the 202) to delivered, and
+// the daemon's peak RSS. bench/run.sh runs it on SQLite and PostgreSQL next to pgbench -N.
+//
+//   distribution_throughput --url <database url> [--releases 200] [--platforms 4] [--label sqlite]
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "domain/crypto.hpp"
+#include "domain/time.hpp"
+#include "persistence/store.hpp"
+#include "tests/support/fake_platform.hpp"
+#include "tests/support/media_fixtures.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace tmn = tunemantra;
+using namespace std::chrono_literals;
+
+namespace {
+
+long peak_rss_kib(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0)
+      return std::stol(line.substr(6));
+  return 0;
+}
+
+std::string arg(int argc, char** argv, const std::string& name, const std::string& fallback) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (argv[i] == name)
+      return argv[i + 1];
+  return fallback;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  const auto url = arg(argc, argv, "--url", "");
+  const int releases = std::stoi(arg(argc, argv, "--releases", "200"));
+  const int platforms = std::stoi(arg(argc, argv, "--platforms", "4"));
+  const auto label = arg(argc, argv, "--label", "db");
+  if (url.empty()) {
+    std::cerr << "usage: distribution_throughput --url <database url> [--releases N] [--platforms M] [--label name]\n";
+    return 2;
+  }
+  tmn::test::temp_dir dir;
+  const auto media = dir.path() / "media";
+  std::filesystem::create_directories(media / "audio");
+  std::filesystem::create_directories(media / "artwork");
+  // One real audio file and cover, shared by every release (the folder connector links or copies them).
+  tmn::test::tone t;
+  t.seconds = 31;
+  const auto wav = tmn::test::write_tone(dir.path() / "tone.wav", t);
+  const auto wav_sha = tmn::domain::crypto::sha256_hex(wav);
+  tmn::test::write_bytes(media / "audio" / (wav_sha + ".wav"), wav);
+  const auto jpeg = tmn::test::make_jpeg(3000, 3000);
+  const auto jpeg_sha = tmn::domain::crypto::sha256_hex(jpeg);
+  tmn::test::write_bytes(media / "artwork" / (jpeg_sha + ".jpg"), jpeg);
+
+  tmn::test::fake_platform fake;
+  tmn::config::database_config dbc;
+  dbc.url = url;
+  auto store = tmn::persistence::open_store(dbc);
+  store->migrate();
+  tmn::domain::new_user nu{"bench", "bench@example.com", "Bench", "correct horse battery", tmn::domain::role::label};
+  const auto user = store->accounts().create_user(nu, {14, 8, 1});
+  std::vector<std::int64_t> platform_ids;
+  for (int i = 0; i < platforms; ++i) {
+    tmn::domain::platform p;
+    p.code = "p" + std::to_string(i);
+    p.name = "Platform " + std::to_string(i);
+    p.max_concurrency = 8;
+    p.rate_per_minute = 1'000'000;
+    if (i % 2 == 0) {
+      p.connector.type = "http";
+      p.connector.url = fake.url();
+    } else {
+      p.connector.type = "ddex-folder";
+      p.connector.path = (dir.path() / ("drop" + std::to_string(i))).string();
+      p.connector.ack_path = (dir.path() / ("ack" + std::to_string(i))).string();
+      p.connector.recipient_dpid = "PADPIDA2011072101T";
+      p.connector.recipient_name = p.name;
+      std::filesystem::create_directories(p.connector.path);
+      std::filesystem::create_directories(p.connector.ack_path);
+    }
+    platform_ids.push_back(store->delivery().create_platform(p)->id);
+  }
+  tmn::domain::artist a;
+  a.account_id = user->id;
+  a.name = "Ada";
+  const auto artist = store->catalog().create_artist(a);
+
+  const std::map<std::string, std::string> env = {{"TUNEMANTRA_DATABASE_URL", url},
+                                                  {"TUNEMANTRA_HTTP_PORT", "0"},
+                                                  {"TUNEMANTRA_MEDIA_DIR", media.string()},
+                                                  {"TUNEMANTRA_JOBS_POLL_INTERVAL_MS", "50"}};
+  tmn::test::process daemon{TM_DAEMON_PATH, {}, env};
+  if (!daemon.wait_for_log("daemon started", 30s)) {
+    std::cerr << "tunemantrad did not start:\n" << daemon.err();
+    return 1;
+  }
+
+  std::vector<std::int64_t> jobs;
+  for (int r = 0; r < releases; ++r) {
+    tmn::domain::release rel;
+    rel.account_id = user->id;
+    rel.artist_id = artist.id;
+    rel.title = "Release " + std::to_string(r);
+    rel.release_date = "2099-01-01";
+    rel.genre = "Pop";
+    rel.label_name = "Label";
+    rel.p_line = rel.c_line = "2099 Label";
+    const auto created = store->catalog().create_release(rel, "2000000");
+    store->catalog().set_release_artwork(user->id, created->id,
+                                         {"JPEG", 3000, 3000, "rgb", 8, jpeg_sha, static_cast<std::int64_t>(jpeg.size()), "artwork/" + jpeg_sha + ".jpg"});
+    tmn::domain::track tr;
+    tr.account_id = user->id;
+    tr.release_id = created->id;
+    tr.title = "Song";
+    tr.position = 1;
+    store->catalog().create_track(tr, "ZZTMA", 2026);
+    tmn::domain::audio_info audio;
+    audio.format = "WAV";
+    audio.sample_rate = 44100;
+    audio.bit_depth = 16;
+    audio.channels = 2;
+    audio.duration_ms = 31'000;
+    audio.sha256 = wav_sha;
+    audio.file = "audio/" + wav_sha + ".wav";
+    store->catalog().set_recording_audio(user->id, tr.recording_id, audio);
+    tmn::domain::new_job job;
+    job.account_id = user->id;
+    job.kind = "distribution";
+    jobs.push_back(store->delivery().create_deliveries(job, user->id, created->id, platform_ids, tmn::domain::ern_action::initial).id);
+  }
+  std::vector<tmn::domain::delivery> all;
+  for (int i = 0; i < 6000; ++i) { // up to 10 minutes
+    all.clear();
+    bool settled = true;
+    for (const auto job : jobs)
+      for (const auto& d : store->delivery().deliveries_of_job(job)) {
+        settled = settled && tmn::domain::is_settled(d.status);
+        all.push_back(d);
+      }
+    if (settled)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  const long rss = peak_rss_kib(daemon.pid());
+  daemon.signal(SIGTERM);
+  daemon.wait(30s);
+
+  std::vector<double> latencies;
+  tmn::domain::millis first = INT64_MAX, last = 0;
+  int delivered = 0;
+  for (const auto& d : all) {
+    first = std::min(first, d.created_at);
+    if (d.status == tmn::domain::delivery_status::delivered && d.delivered_at) {
+      ++delivered;
+      last = std::max(last, *d.delivered_at);
+      latencies.push_back(static_cast<double>(*d.delivered_at - d.created_at));
+    }
+  }
+  std::sort(latencies.begin(), latencies.end());
+  auto pct = [&](double q) { return latencies.empty() ? 0.0 : latencies[static_cast<std::size_t>(q * (latencies.size() - 1))]; };
+  const double seconds = std::max(1.0, static_cast<double>(last - first)) / 1000.0;
+  std::printf("| %-10s | %14d x %d | %9d | %12.1f | %6.0f | %6.0f | %12.1f |\n", label.c_str(), releases, platforms, delivered,
+              delivered / seconds, pct(0.50), pct(0.99), rss / 1024.0);
+  return delivered == static_cast<int>(all.size()) && !all.empty() ? 0 : 1;
+}
