@@ -1,5 +1,6 @@
 #include "actors/ddex_folder.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -144,6 +145,7 @@ std::vector<acknowledgement> read_acknowledgements(const domain::platform& p) {
     a.file = entry.path();
     pugi::xml_document doc;
     if (doc.load_file(entry.path().c_str())) {
+      a.readable = true;
       a.message_id = text_of(doc, "AcknowledgedMessageId");
       if (a.message_id.empty())
         a.message_id = text_of(doc, "MessageId");
@@ -170,6 +172,17 @@ int apply_acknowledgements(persistence::store& store) {
     if (p.connector.type != "ddex-folder" || p.connector.ack_path.empty())
       continue;
     for (const auto& a : read_acknowledgements(p)) {
+      if (!a.readable) {
+        // Perhaps still being written by the platform: try again on later polls, and give up on
+        // the file (archived, logged) only once it has been unreadable for a minute.
+        std::error_code ec;
+        const auto age = fs::file_time_type::clock::now() - fs::last_write_time(a.file, ec);
+        if (ec || age < std::chrono::minutes(1))
+          continue;
+        log::warn("acknowledgement file is not XML", {{"platform", p.code}, {"file", a.file.filename().string()}});
+        archive_acknowledgement(a);
+        continue;
+      }
       const auto d = a.message_id.empty() ? std::nullopt : store.delivery().find_delivery_by_message(a.message_id);
       if (!d || d->platform_id != p.id) {
         log::warn("acknowledgement names no delivery of this platform",

@@ -45,6 +45,7 @@ std::string send_ddex_folder(const domain::platform& p, const delivery_package& 
                              const config::delivery_config& cfg, const std::filesystem::path& media_root);
 
 struct acknowledgement {
+  bool readable = false; ///< false: not (yet) well-formed XML, e.g. still being written
   std::string message_id;
   bool accepted = false;
   std::string text; ///< the platform's words (error text on rejection)

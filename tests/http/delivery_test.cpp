@@ -22,10 +22,13 @@ namespace {
 
 class delivery_api : public delivery_fixture {};
 
+/// Writes an acknowledgement as a platform should: under a temp name, then renamed into place.
 void write_ack(const fs::path& dir, const std::string& message_id, const std::string& status, const std::string& text) {
-  std::ofstream(dir / ("ACK_" + message_id + ".xml"))
-    << "<?xml version=\"1.0\"?>\n<Acknowledgement><AcknowledgedMessageId>" << message_id << "</AcknowledgedMessageId><Status>"
-    << status << "</Status><ErrorText>" << text << "</ErrorText></Acknowledgement>\n";
+  const auto temp = dir / ("ACK_" + message_id + ".xml.part");
+  std::ofstream(temp) << "<?xml version=\"1.0\"?>\n<Acknowledgement><AcknowledgedMessageId>" << message_id
+                      << "</AcknowledgedMessageId><Status>" << status << "</Status><ErrorText>" << text
+                      << "</ErrorText></Acknowledgement>\n";
+  fs::rename(temp, dir / ("ACK_" + message_id + ".xml"));
 }
 
 TEST_P(delivery_api, a_distribution_writes_valid_ern_batches_and_acknowledgements_come_back) {
@@ -71,7 +74,14 @@ TEST_P(delivery_api, a_distribution_writes_valid_ern_batches_and_acknowledgement
   }
 
   // Acknowledgements arrive after the job ended.
-  write_ack(ack("spotify"), delivery_on(alice_, release, spotify)["messageId"], "Accepted", "");
+  // A platform that writes its file in place may be read half-written: that file is read again
+  // later, not thrown away.
+  const auto spotify_message = delivery_on(alice_, release, spotify)["messageId"].get<std::string>();
+  std::ofstream(ack("spotify") / ("ACK_" + spotify_message + ".xml")) << "<?xml version=\"1.0\"?>\n<Acknowledgement><Acknowl";
+  std::this_thread::sleep_for(300ms); // several ack polls
+  EXPECT_EQ(delivery_on(alice_, release, spotify)["status"], "delivered");
+  EXPECT_TRUE(fs::exists(ack("spotify") / ("ACK_" + spotify_message + ".xml"))); // still there, not archived
+  write_ack(ack("spotify"), spotify_message, "Accepted", "");
   write_ack(ack("tidal"), delivery_on(alice_, release, tidal)["messageId"], "Rejected", "Artwork has a watermark");
   wait_delivery(alice_, release, spotify, "acknowledged");
   const auto rejected = wait_delivery(alice_, release, tidal, "rejected");
