@@ -27,6 +27,13 @@ struct delivery_change {
   std::string event = {}; ///< the job event's message (none when empty or the job is gone)
 };
 
+/// One compare-and-set of a batch: `change` applies when the delivery is in one of `from`.
+struct delivery_transition {
+  std::int64_t delivery_id = 0;
+  std::vector<domain::delivery_status> from;
+  delivery_change change;
+};
+
 class delivery_store {
 public:
   virtual ~delivery_store() = default;
@@ -52,6 +59,9 @@ public:
   /// Applies `change` when the delivery is in one of `from`; false (nothing written) otherwise.
   virtual bool transition(std::int64_t delivery_id, std::initializer_list<domain::delivery_status> from,
                           const delivery_change& change) = 0;
+  /// Applies every transition in one transaction (group commit); element i of the answer says
+  /// whether transition i applied. A database error rolls back all of them.
+  virtual std::vector<bool> transition_all(const std::vector<delivery_transition>& batch) = 0;
   /// Cancels every unsettled delivery of the job; how many.
   virtual int cancel_deliveries(std::int64_t job_id) = 0;
 };

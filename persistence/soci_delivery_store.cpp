@@ -99,7 +99,9 @@ std::optional<domain::platform> platform_by_id(soci::session& s, long long id) {
   return rows.front();
 }
 
-std::optional<domain::delivery> delivery_where(soci::session& s, const std::string& where, const std::string& value) {
+/// The one delivery matching `where` (one placeholder, bound to `value`).
+template <class T>
+std::optional<domain::delivery> delivery_where(soci::session& s, const std::string& where, const T& value) {
   auto rows = select_all<delivery_row>(s, std::string("SELECT ") + delivery_columns + " FROM deliveries WHERE " + where,
                                        [&](auto& t) { t, soci::use(value); });
   if (rows.empty())
@@ -198,9 +200,7 @@ domain::job soci_delivery_store::create_deliveries(const domain::new_job& job, s
 std::optional<domain::delivery> soci_delivery_store::find_delivery(std::int64_t id) {
   std::optional<domain::delivery> out;
   pool_.run([&](soci::session& s) {
-    auto rows = select_all<delivery_row>(s, std::string("SELECT ") + delivery_columns + " FROM deliveries WHERE id = :i",
-                                         [&](auto& t) { t, soci::use(static_cast<long long>(id)); });
-    out = rows.empty() ? std::nullopt : std::optional(rows.front());
+    out = delivery_where(s, "id = :i", static_cast<long long>(id));
   });
   return out;
 }
@@ -236,69 +236,64 @@ std::vector<domain::delivery> soci_delivery_store::latest_deliveries(std::int64_
   return out;
 }
 
+namespace {
+
+/// One compare-and-set inside the caller's transaction, with its job event; true when it applied.
+/// One statement (one round trip): unset fields keep their value through COALESCE of a NULL.
+bool apply_transition(soci::session& s, const delivery_transition& t) {
+  if (t.from.empty())
+    return false;
+  const auto& change = t.change;
+  long long id = t.delivery_id, now = domain::now_millis(), attempt = change.count_attempt ? 1 : 0;
+  const std::string to{domain::to_string(change.status)};
+  const std::string from1{domain::to_string(t.from.front())}, from2{domain::to_string(t.from.back())};
+  auto text = [](const std::optional<std::string>& v) { return std::make_pair(v.value_or(""), v ? soci::i_ok : soci::i_null); };
+  auto millis = [](const std::optional<domain::millis>& v) {
+    return std::make_pair(static_cast<long long>(v.value_or(0)), v ? soci::i_ok : soci::i_null);
+  };
+  auto [error, error_ind] = text(change.last_error);
+  auto [batch, batch_ind] = text(change.batch_id);
+  auto [ack, ack_ind] = text(change.ack_text);
+  auto [delivered, delivered_ind] = millis(change.delivered_at);
+  auto [acknowledged, acknowledged_ind] = millis(change.acknowledged_at);
+  auto [next, next_ind] = millis(change.next_attempt_at);
+  long long job = 0, platform = 0;
+  soci::indicator job_ind = soci::i_null, platform_ind = soci::i_null;
+  // Race-free on both databases: the status test and the write are one statement.
+  s << "UPDATE deliveries SET status = :to, updated_at = :u, attempts = attempts + :inc, "
+       "last_error = COALESCE(:le, last_error), batch_id = COALESCE(:b, batch_id), ack_text = COALESCE(:at, ack_text), "
+       "delivered_at = COALESCE(:da, delivered_at), acknowledged_at = COALESCE(:aa, acknowledged_at), "
+       "next_attempt_at = COALESCE(:na, next_attempt_at) "
+       "WHERE id = :i AND (status = :f1 OR status = :f2) RETURNING job_id, platform_id",
+    soci::use(to), soci::use(now), soci::use(attempt), soci::use(error, error_ind), soci::use(batch, batch_ind),
+    soci::use(ack, ack_ind), soci::use(delivered, delivered_ind), soci::use(acknowledged, acknowledged_ind),
+    soci::use(next, next_ind), soci::use(id), soci::use(from1), soci::use(from2), soci::into(job, job_ind),
+    soci::into(platform, platform_ind);
+  if (platform_ind != soci::i_ok)
+    return false; // not in an expected status: nothing written
+  if (job_ind == soci::i_ok && !change.event.empty())
+    insert_event(s, job, "delivery", change.event,
+                 R"({"deliveryId":)" + std::to_string(id) + R"(,"platformId":)" + std::to_string(platform)
+                   + R"(,"status":")" + to + R"("})");
+  return true;
+}
+
+} // namespace
+
 bool soci_delivery_store::transition(std::int64_t delivery_id, std::initializer_list<domain::delivery_status> from,
                                      const delivery_change& change) {
-  bool done = false;
+  return transition_all({delivery_transition{delivery_id, from, change}}).front();
+}
+
+std::vector<bool> soci_delivery_store::transition_all(const std::vector<delivery_transition>& batch) {
+  std::vector<bool> applied(batch.size(), false);
+  if (batch.empty())
+    return applied;
   pool_.transact([&](soci::session& s) {
-    done = false;
-    long long id = delivery_id, now = domain::now_millis();
-    const std::string to{domain::to_string(change.status)};
-    std::string sets = "status = :to, updated_at = :u";
-    if (change.count_attempt)
-      sets += ", attempts = attempts + 1";
-    if (change.last_error)
-      sets += ", last_error = :le";
-    if (change.batch_id)
-      sets += ", batch_id = :b";
-    if (change.ack_text)
-      sets += ", ack_text = :at";
-    if (change.delivered_at)
-      sets += ", delivered_at = :da";
-    if (change.acknowledged_at)
-      sets += ", acknowledged_at = :aa";
-    if (change.next_attempt_at)
-      sets += ", next_attempt_at = :na";
-    for (const auto expected : from) {
-      // One compare-and-set per expected status: race-free on both databases.
-      const std::string expected_text{domain::to_string(expected)};
-      long long delivered = change.delivered_at.value_or(0), acknowledged = change.acknowledged_at.value_or(0),
-                next = change.next_attempt_at.value_or(0);
-      soci::statement st = (s.prepare << "UPDATE deliveries SET " + sets + " WHERE id = :i AND status = :from");
-      st.exchange(soci::use(to));
-      st.exchange(soci::use(now));
-      if (change.last_error)
-        st.exchange(soci::use(*change.last_error));
-      if (change.batch_id)
-        st.exchange(soci::use(*change.batch_id));
-      if (change.ack_text)
-        st.exchange(soci::use(*change.ack_text));
-      if (change.delivered_at)
-        st.exchange(soci::use(delivered));
-      if (change.acknowledged_at)
-        st.exchange(soci::use(acknowledged));
-      if (change.next_attempt_at)
-        st.exchange(soci::use(next));
-      st.exchange(soci::use(id));
-      st.exchange(soci::use(expected_text));
-      st.define_and_bind();
-      st.execute(true);
-      if (st.get_affected_rows() == 1) {
-        done = true;
-        break;
-      }
-    }
-    if (!done || change.event.empty())
-      return;
-    long long job = 0, platform = 0;
-    soci::indicator job_ind = soci::i_null;
-    s << "SELECT job_id, platform_id FROM deliveries WHERE id = :i", soci::use(id), soci::into(job, job_ind),
-      soci::into(platform);
-    if (job_ind == soci::i_ok)
-      insert_event(s, job, "delivery", change.event,
-                   R"({"deliveryId":)" + std::to_string(id) + R"(,"platformId":)" + std::to_string(platform)
-                     + R"(,"status":")" + to + R"("})");
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      applied[i] = apply_transition(s, batch[i]);
   });
-  return done;
+  return applied;
 }
 
 int soci_delivery_store::cancel_deliveries(std::int64_t job_id) {
