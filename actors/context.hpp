@@ -11,6 +11,7 @@
 
 #include "config/config.hpp"
 #include "persistence/executor.hpp"
+#include "persistence/group_commit.hpp"
 #include "persistence/store.hpp"
 
 namespace tunemantra::actors {
@@ -22,12 +23,15 @@ struct runtime_stats {
 };
 
 class platform_gate;
+class sends_in_flight;
 
 struct job_context {
   persistence::store* store = nullptr;
   persistence::executor* executor = nullptr;
   persistence::executor* sender = nullptr; ///< connector sends (distribution jobs)
   platform_gate* gate = nullptr;           ///< per-platform concurrency and rate limits
+  persistence::group_commit* commits = nullptr; ///< delivery transitions, committed in groups
+  sends_in_flight* in_flight = nullptr;         ///< connector sends running now, by delivery
   runtime_stats* stats = nullptr;
   config::jobs_config jobs;
   config::delivery_config delivery;

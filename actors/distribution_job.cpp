@@ -15,6 +15,7 @@
 #include "actors/http_connector.hpp"
 #include "actors/off_thread.hpp"
 #include "actors/platform_gate.hpp"
+#include "actors/sends_in_flight.hpp"
 #include "domain/log.hpp"
 #include "domain/time.hpp"
 #include "persistence/errors.hpp"
@@ -27,7 +28,7 @@ using domain::delivery_status;
 
 /// What one step of the job did.
 struct step_outcome {
-  enum kind_t { progressed, wait, finished } kind = finished;
+  enum kind_t { wait, finished } kind = finished;
   int wait_ms = 0;
 };
 
@@ -44,26 +45,34 @@ int backoff_ms(const job_context& ctx, int attempts) {
   return static_cast<int>(std::uniform_int_distribution<long long>(cap / 2, std::max(cap / 2, cap))(rng));
 }
 
-/// Marks the delivery `delivering` (one more attempt, with its job event); false when it was
-/// cancelled meanwhile.
-bool start_send(const job_context& ctx, const domain::delivery& d, const domain::platform& p) {
+/// The transition that marks the delivery `delivering`: one more attempt, with its job event.
+persistence::delivery_transition start_send(const domain::delivery& d, const domain::platform& p) {
   persistence::delivery_change sending{delivery_status::delivering};
   sending.count_attempt = true;
   sending.event = "sending " + d.message_id + " to " + p.name + " (attempt " + std::to_string(d.attempts + 1) + ")";
-  return ctx.store->delivery().transition(d.id, {waiting_status(d), delivery_status::delivering}, sending);
+  return {d.id, {waiting_status(d), delivery_status::delivering}, std::move(sending)};
+}
+
+/// The job's package, loaded by the first send that needs it; a load that fails is not kept.
+std::shared_ptr<const delivery_package> package_of(const job_context& ctx, package_cache& cache,
+                                                   const domain::delivery& d) {
+  std::lock_guard lock(cache.mutex);
+  if (!cache.package)
+    cache.package = std::make_shared<const delivery_package>(load_package(*ctx.store, d.account_id, d.release_id));
+  return cache.package;
 }
 
 /// Runs the connector for a delivery marked `delivering` and records the outcome: delivered /
 /// taken_down, back to waiting with a retry time, or failed (permanent, or attempts spent).
-void finish_send(const job_context& ctx, const domain::delivery& d, const domain::platform& p) {
-  auto& deliveries = ctx.store->delivery();
+/// True when the delivery is settled (sent, or failed for good).
+bool finish_send(const job_context& ctx, package_cache& cache, const domain::delivery& d, const domain::platform& p) {
   try {
-    const auto pkg = load_package(*ctx.store, d.account_id, d.release_id);
+    const auto pkg = package_of(ctx, cache, d);
     std::string batch;
     if (p.connector.type == "ddex-folder")
-      batch = send_ddex_folder(p, pkg, d, ctx.delivery, ctx.media_dir);
+      batch = send_ddex_folder(p, *pkg, d, ctx.delivery, ctx.media_dir);
     else
-      batch = send_http(p, pkg, d, ctx.delivery);
+      batch = send_http(p, *pkg, d, ctx.delivery);
     persistence::delivery_change done{d.action == domain::ern_action::takedown ? delivery_status::taken_down
                                                                                 : delivery_status::delivered};
     done.delivered_at = domain::now_millis();
@@ -71,7 +80,8 @@ void finish_send(const job_context& ctx, const domain::delivery& d, const domain
     done.last_error = "";
     done.event = (d.action == domain::ern_action::takedown ? "takedown delivered to " : "delivered to ") + p.name
                  + " as batch " + batch;
-    deliveries.transition(d.id, {delivery_status::delivering}, done);
+    ctx.commits->apply({d.id, {delivery_status::delivering}, std::move(done)});
+    return true;
   } catch (const std::exception& e) {
     const int attempts = d.attempts + 1;
     const bool permanent = dynamic_cast<const permanent_failure*>(&e) != nullptr;
@@ -85,8 +95,9 @@ void finish_send(const job_context& ctx, const domain::delivery& d, const domain
                    + (permanent ? " (permanent: not retried)"
                       : spent   ? " (no attempts left)"
                                 : "; retrying in " + std::to_string(wait) + " ms");
-    deliveries.transition(d.id, {delivery_status::delivering}, failed);
+    ctx.commits->apply({d.id, {delivery_status::delivering}, std::move(failed)});
     log::warn("delivery attempt failed", {{"delivery", std::to_string(d.id)}, {"platform", p.code}, {"error", e.what()}});
+    return spent;
   }
 }
 
@@ -131,92 +142,136 @@ void complete(const job_context& ctx, const domain::job& job, const std::vector<
   }
 }
 
-/// Job progress from the deliveries: total, settled, failed (pollers see it move).
-void report_progress(const job_context& ctx, std::int64_t job_id) {
-  const auto ds = ctx.store->delivery().deliveries_of_job(job_id);
+/// Writes the job's progress (total, settled, failed) when it moved since the job was read.
+void report_progress(const job_context& ctx, const domain::job& job, const std::vector<domain::delivery>& ds) {
   domain::job_progress progress{static_cast<std::int64_t>(ds.size()), 0, 0};
   for (const auto& d : ds) {
     progress.done += domain::is_settled(d.status) ? 1 : 0;
     progress.failed += d.status == delivery_status::failed ? 1 : 0;
   }
+  if (progress.total == job.progress.total && progress.done == job.progress.done && progress.failed == job.progress.failed)
+    return;
   domain::job_update update{domain::job_status::running};
   update.progress = progress;
   try {
-    ctx.store->update_job(job_id, update);
+    ctx.store->update_job(job.id, update);
   } catch (const persistence::invalid_transition&) {
     // cancelled meanwhile
   }
 }
 
-/// One pass over the job's deliveries: starts every send its platforms allow now (each on the
-/// sender pool; `me` hears when it ends), says how long to wait when nothing can start, and ends
-/// the job when every delivery is settled.
-step_outcome next_step(const job_context& ctx, std::int64_t job_id, const std::shared_ptr<sends_in_flight>& in_flight,
-                       const job_actor& me) {
+/// A send the pass may start: the delivery, its platform and the platform slot it holds.
+struct ready_send {
+  domain::delivery d;
+  domain::platform p;
+  std::shared_ptr<platform_gate::slot> slot;
+};
+
+/// One pass over the job's deliveries: moves due scheduled ones to waiting, writes progress,
+/// starts every send its platforms allow now (marked `delivering` in one group commit, then each
+/// run on the sender pool; `me` hears when it ends), says how long to wait when nothing can start,
+/// and ends the job when every delivery is settled.
+step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distribution_job_state& st, const job_actor& me) {
   const auto job = ctx.store->find_job(job_id);
   if (!job || job->status != domain::job_status::running)
     return {};
   auto& deliveries = ctx.store->delivery();
   auto ds = deliveries.deliveries_of_job(job_id);
+  std::vector<persistence::delivery_transition> due;
   for (const auto& d : ds)
     if (d.status == delivery_status::scheduled) {
-      persistence::delivery_change due{waiting_status(d)};
-      due.event = d.message_id + " is due";
-      deliveries.transition(d.id, {delivery_status::scheduled}, due);
+      persistence::delivery_change change{waiting_status(d)};
+      change.event = d.message_id + " is due";
+      due.push_back({d.id, {delivery_status::scheduled}, std::move(change)});
     }
-  ds = deliveries.deliveries_of_job(job_id);
+  if (!due.empty()) {
+    ctx.commits->apply(std::move(due));
+    ds = deliveries.deliveries_of_job(job_id);
+  }
+  report_progress(ctx, *job, ds);
+
   const auto now = domain::now_millis();
-  std::map<std::int64_t, std::optional<domain::platform>> platforms;
-  int wait = ctx.jobs.poll_interval_ms;
-  bool open = false, started = false;
+  std::map<std::int64_t, domain::platform> platforms;
+  for (auto& p : deliveries.list_platforms())
+    platforms.emplace(p.id, std::move(p));
+  // Every open delivery in flight: the last send to end brings the next pass; a long timer stays
+  // as a safety net against a lost wake-up.
+  int wait = std::max(10 * ctx.jobs.poll_interval_ms, 5000);
+  auto soonest = [&wait](long long ms) { wait = std::min<int>(wait, static_cast<int>(ms)); };
+  bool open = false;
+  std::vector<ready_send> ready;
   for (const auto& d : ds) {
     if (domain::is_settled(d.status))
       continue;
     open = true;
-    if (in_flight->contains(d.id))
-      continue; // its send is running
-    auto& p = platforms[d.platform_id];
-    if (!p)
-      p = deliveries.find_platform(d.platform_id);
-    if (!p || !p->enabled)
-      continue; // paused: held until resumed
+    if (ctx.in_flight->adopt(d.id, me))
+      continue; // its send is running (perhaps started by this job's previous actor): we hear when it ends
+    const auto found = platforms.find(d.platform_id);
+    if (found == platforms.end() || !found->second.enabled) {
+      soonest(ctx.jobs.poll_interval_ms); // paused: held until resumed
+      continue;
+    }
+    const auto* p = &found->second;
     if (d.status != delivery_status::delivering && d.next_attempt_at > now) {
-      wait = std::min<int>(wait, static_cast<int>(d.next_attempt_at - now));
+      soonest(d.next_attempt_at - now);
       continue;
     }
     std::chrono::milliseconds gate_wait{0};
-    auto slot = ctx.gate->try_acquire(*p, gate_wait);
+    auto slot = ctx.gate->try_acquire(*p, gate_wait, job_id, [me] { caf::anon_send(me, step_atom::value); });
     if (!slot) {
-      wait = std::min<int>(wait, static_cast<int>(gate_wait.count()));
+      soonest(gate_wait.count());
       continue;
     }
     // `delivering` without a send of ours: left by a crash; sent again under its MessageId.
-    if (!in_flight->claim(d.id))
+    if (!ctx.in_flight->claim(d.id, job_id, me))
       continue;
-    if (!start_send(ctx, d, *p)) {
-      in_flight->finish(d.id);
+    ready.push_back({d, *p, std::make_shared<platform_gate::slot>(std::move(*slot))});
+  }
+  if (!open) {
+    complete(ctx, *job, ds);
+    return {};
+  }
+  // The next pass: when a send ends (see below), or when a held delivery may go.
+  const step_outcome next{step_outcome::wait, std::max(wait, 10)};
+  if (ready.empty())
+    return next;
+
+  std::vector<persistence::delivery_transition> starts;
+  for (const auto& r : ready)
+    starts.push_back(start_send(r.d, r.p));
+  std::vector<bool> started;
+  try {
+    started = ctx.commits->apply(std::move(starts));
+  } catch (...) {
+    for (const auto& r : ready)
+      ctx.in_flight->finish(r.d.id);
+    throw;
+  }
+  bool changed = false;
+  for (std::size_t i = 0; i < ready.size(); ++i) {
+    auto& r = ready[i];
+    if (!started[i]) { // changed since it was read (cancelled, or its earlier send just ended); the slot frees as `r` goes
+      ctx.in_flight->finish(r.d.id);
+      changed = true;
       continue;
     }
-    started = true;
-    auto held = std::make_shared<platform_gate::slot>(std::move(*slot));
-    ctx.sender->post([ctx, d, platform = *p, in_flight, me, held]() mutable {
+    ctx.sender->post([ctx, d = r.d, platform = r.p, cache = st.package, held = r.slot]() mutable {
+      bool settled = false;
       try {
-        finish_send(ctx, d, platform);
-        report_progress(ctx, d.job_id);
+        settled = finish_send(ctx, *cache, d, platform);
       } catch (const std::exception& e) {
         log::warn("recording a send failed", {{"delivery", std::to_string(d.id)}, {"error", e.what()}});
+      } catch (...) {
+        log::warn("recording a send failed", {{"delivery", std::to_string(d.id)}, {"error", "unknown exception"}});
       }
       held.reset(); // the platform's slot is free again
-      in_flight->finish(d.id);
-      caf::anon_send(me, step_atom::value);
+      // A pass when there is something to decide: a retry to schedule, or the job's last send done.
+      const auto ended = ctx.in_flight->finish(d.id);
+      if (ended.left_in_job == 0 || !settled)
+        caf::anon_send(ended.owner, step_atom::value);
     });
   }
-  if (started)
-    return {step_outcome::progressed};
-  if (open)
-    return {step_outcome::wait, std::max(wait, 10)};
-  complete(ctx, *job, ds);
-  return {};
+  return changed ? step_outcome{step_outcome::wait, 0} : next; // look again at once after a surprise
 }
 
 void load(self_ptr self) {
@@ -246,23 +301,13 @@ job_actor::behavior_type distribution_job(self_ptr self, job_context ctx, std::i
         return;
       }
       st.stepping = true;
-      const auto id = st.job_id;
-      const auto context = st.ctx;
-      const auto in_flight = st.in_flight;
       const auto me = caf::actor_cast<job_actor>(self);
-      off_thread(self, context.sender, [id, context, in_flight, me](const job_actor&) {
-        const auto outcome = next_step(context, id, in_flight, me);
-        switch (outcome.kind) {
-        case step_outcome::progressed:
-          caf::anon_send(me, done_atom::value, std::int64_t{0}, true);
-          break;
-        case step_outcome::wait:
+      off_thread(self, st.ctx.sender, [pass = st, me](const job_actor&) {
+        const auto outcome = next_step(pass.ctx, pass.job_id, pass, me);
+        if (outcome.kind == step_outcome::wait)
           caf::anon_send(me, done_atom::value, std::int64_t{outcome.wait_ms}, true);
-          break;
-        case step_outcome::finished:
+        else
           caf::anon_send(me, finished_atom::value);
-          break;
-        }
       });
     },
     [=](done_atom, std::int64_t wait_ms, bool) {

@@ -1,8 +1,8 @@
 #pragma once
 // The distribution job actor (kinds `distribution` and `takedown`): drives each delivery of its
 // job through the connector, persisting every transition and a job event before acting on it.
-// A crash leaves the row state to resume from: a delivery found `delivering` that no send of this
-// actor holds is sent again under the same MessageId, which the platform dedupes. A job's
+// A crash leaves the row state to resume from: a delivery found `delivering` that no send on this
+// node holds (sends_in_flight) is sent again under the same MessageId, which the platform dedupes. A job's
 // deliveries are sent in parallel, each within its platform's concurrency and rate limits, so a
 // slow platform holds only its own. Paused platforms hold their deliveries; failed sends are
 // retried with a jittered, doubling backoff up to the platform's attempt budget.
@@ -10,36 +10,25 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <set>
 
 #include "actors/context.hpp"
 #include "actors/interfaces.hpp"
 
 namespace tunemantra::actors {
 
-/// Deliveries of one job whose send is running on the sender pool (shared with those sends).
-struct sends_in_flight {
+struct delivery_package;
+
+/// The job's release as sends need it, loaded once by the first send (shared with the sends).
+struct package_cache {
   std::mutex mutex;
-  std::set<std::int64_t> ids;
-  bool claim(std::int64_t id) {
-    std::lock_guard lock(mutex);
-    return ids.insert(id).second;
-  }
-  void finish(std::int64_t id) {
-    std::lock_guard lock(mutex);
-    ids.erase(id);
-  }
-  bool contains(std::int64_t id) {
-    std::lock_guard lock(mutex);
-    return ids.count(id) > 0;
-  }
+  std::shared_ptr<const delivery_package> package;
 };
 
 struct distribution_job_state {
   static inline constexpr const char* name = "distribution_job";
   job_context ctx;
   std::int64_t job_id = 0;
-  std::shared_ptr<sends_in_flight> in_flight = std::make_shared<sends_in_flight>();
+  std::shared_ptr<package_cache> package = std::make_shared<package_cache>();
   bool stepping = false; ///< a step runs on the sender pool
   bool again = false;    ///< a send ended meanwhile: step once more right after
 };

@@ -17,6 +17,8 @@ using supervisor_actor = caf::typed_actor<
   caf::replies_to<adopt_atom, std::int64_t, std::string>::with<bool>,
   // Stops the job's actor after the store marked it cancelled; true when one was running.
   caf::replies_to<cancel_atom, std::int64_t>::with<bool>,
+  // Stops the job's actor with an error, as a crash, so it restarts from the store; true when one ran.
+  caf::replies_to<kick_atom, std::int64_t>::with<bool>,
   // Liveness probe (systemd watchdog, /readyz): the number of live job actors.
   caf::replies_to<ping_atom>::with<std::int64_t>,
   // Looks in the store for due, new and orphaned jobs now.

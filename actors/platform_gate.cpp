@@ -5,7 +5,8 @@
 
 namespace tunemantra::actors {
 
-std::optional<platform_gate::slot> platform_gate::try_acquire(const domain::platform& p, std::chrono::milliseconds& wait) {
+std::optional<platform_gate::slot> platform_gate::try_acquire(const domain::platform& p, std::chrono::milliseconds& wait,
+                                                             std::int64_t waiter, waker wake) {
   std::lock_guard lock(mutex_);
   auto& s = platforms_[p.id];
   const auto now = clock::now();
@@ -19,6 +20,10 @@ std::optional<platform_gate::slot> platform_gate::try_acquire(const domain::plat
   s.refilled = now;
   if (s.in_flight >= std::max(p.max_concurrency, 1)) {
     wait = std::chrono::milliseconds(20); // a slot frees when a send ends
+    if (wake)
+      wait = std::chrono::milliseconds(1000); // woken when one does; this is only the fallback
+    if (wake && std::none_of(s.waiting.begin(), s.waiting.end(), [&](const auto& w) { return w.first == waiter; }))
+      s.waiting.emplace_back(waiter, std::move(wake));
     return std::nullopt;
   }
   if (s.tokens < 1.0) {
@@ -31,9 +36,18 @@ std::optional<platform_gate::slot> platform_gate::try_acquire(const domain::plat
 }
 
 void platform_gate::release(std::int64_t platform) {
-  std::lock_guard lock(mutex_);
-  auto& s = platforms_[platform];
-  s.in_flight = std::max(0, s.in_flight - 1);
+  waker next;
+  {
+    std::lock_guard lock(mutex_);
+    auto& s = platforms_[platform];
+    s.in_flight = std::max(0, s.in_flight - 1);
+    if (!s.waiting.empty()) {
+      next = std::move(s.waiting.front().second);
+      s.waiting.pop_front();
+    }
+  }
+  if (next)
+    next(); // outside the lock: it may ask the gate again
 }
 
 int platform_gate::in_flight(std::int64_t platform) const {

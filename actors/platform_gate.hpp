@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -35,8 +37,14 @@ public:
     std::int64_t platform_ = 0;
   };
 
-  /// A slot when the platform's limits allow a send now; otherwise how long to wait.
-  std::optional<slot> try_acquire(const domain::platform& p, std::chrono::milliseconds& wait);
+  using waker = std::function<void()>;
+
+  /// A slot when the platform's limits allow a send now; otherwise how long to wait. When all
+  /// the platform's slots are taken and `wake` is given, `wake` is called (once, on the thread
+  /// that frees it) when a slot frees, in the order the waiters came (one entry per `waiter`), so
+  /// waiting jobs need not poll.
+  std::optional<slot> try_acquire(const domain::platform& p, std::chrono::milliseconds& wait, std::int64_t waiter = 0,
+                                  waker wake = {});
 
   /// Sends in flight to the platform now, and the most ever seen at once (for tests and /metrics).
   int in_flight(std::int64_t platform) const;
@@ -50,6 +58,7 @@ private:
     int peak = 0;
     double tokens = -1; ///< negative: not started yet (a full bucket)
     clock::time_point refilled{};
+    std::deque<std::pair<std::int64_t, waker>> waiting;
   };
   mutable std::mutex mutex_;
   std::map<std::int64_t, state> platforms_;

@@ -28,12 +28,14 @@ caf::actor_system_config& prepared(caf::actor_system_config& cfg) {
 job_runtime::job_runtime(const config::config& cfg, persistence::store& store)
   : system_(std::make_unique<caf::actor_system>(prepared(caf_cfg_))),
     executor_(static_cast<std::size_t>(cfg.database.worker_threads), executor_queue),
-    sender_(static_cast<std::size_t>(cfg.delivery.workers), executor_queue) {
+    sender_(static_cast<std::size_t>(cfg.delivery.workers), executor_queue), commits_(store.delivery()) {
   job_context ctx;
   ctx.store = &store;
   ctx.executor = &executor_;
   ctx.sender = &sender_;
   ctx.gate = &gate_;
+  ctx.in_flight = &in_flight_;
+  ctx.commits = &commits_;
   ctx.stats = &stats_;
   ctx.jobs = cfg.jobs;
   ctx.delivery = cfg.delivery;
@@ -54,6 +56,14 @@ bool job_runtime::ping(std::chrono::milliseconds timeout) {
 
 void job_runtime::nudge() { caf::anon_send(supervisor_, poll_atom::value); }
 
+bool job_runtime::kick(std::int64_t job_id) {
+  if (stopped_)
+    return false;
+  auto view = caf::make_function_view(supervisor_, caf::duration{std::chrono::seconds(5)});
+  const auto answer = view(kick_atom::value, job_id);
+  return answer && *answer;
+}
+
 bool job_runtime::stop(std::chrono::milliseconds grace) {
   if (stopped_)
     return true;
@@ -70,6 +80,7 @@ bool job_runtime::stop(std::chrono::milliseconds grace) {
                });
   }
   sender_.stop();   // sends in flight finish and record their outcome
+  commits_.stop();  // ... through the group commit, which ends after them
   executor_.stop(); // lets in-flight store writes finish
   supervisor_ = supervisor_actor{};
   system_.reset(); // waits for every actor to end

@@ -10,6 +10,7 @@
 
 #include "actors/context.hpp"
 #include "actors/platform_gate.hpp"
+#include "actors/sends_in_flight.hpp"
 #include "actors/interfaces.hpp"
 
 namespace tunemantra::actors {
@@ -26,11 +27,15 @@ public:
   supervisor_actor supervisor() const { return supervisor_; }
   const runtime_stats& stats() const { return stats_; }
   const platform_gate& gate() const { return gate_; }
+  const persistence::group_commit& commits() const { return commits_; }
 
   /// True when the supervisor answers within `timeout` (systemd watchdog, /readyz).
   bool ping(std::chrono::milliseconds timeout);
   /// Asks the supervisor to look for new work now (after a job was created).
   void nudge();
+  /// Stops the job's actor as if it crashed, so the supervisor restarts it from the store (a
+  /// stuck job; crash-safety tests). False when no actor of this node runs the job.
+  bool kick(std::int64_t job_id);
   /// Orderly stop: job actors end (their in-flight store writes finish), then the executor
   /// drains. Returns false when `grace` ran out first.
   bool stop(std::chrono::milliseconds grace);
@@ -41,6 +46,8 @@ private:
   persistence::executor executor_;
   persistence::executor sender_; ///< connector sends
   platform_gate gate_;
+  sends_in_flight in_flight_;
+  persistence::group_commit commits_; ///< delivery transitions (outlives the sends that use it)
   runtime_stats stats_;
   supervisor_actor supervisor_;
   bool stopped_ = false;

@@ -199,6 +199,14 @@ supervisor_actor::behavior_type supervisor(self_ptr self, job_context ctx) {
         st.jobs.erase(it); // waiting for a restart: simply do not restart it
       return true;
     },
+    [=](kick_atom, std::int64_t id) -> bool {
+      auto& st = self->state;
+      auto it = st.jobs.find(id);
+      if (it == st.jobs.end() || !it->second.actor)
+        return false;
+      self->send_exit(it->second.actor, caf::make_error(ec::unavailable, "stopped by an operator (kick)"));
+      return true;
+    },
     [=](ping_atom) -> std::int64_t { return self->state.live(); },
     [=](poll_atom) {
       // Sent by the poll task when it finished, and by anyone who wants a poll now.

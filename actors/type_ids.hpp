@@ -20,6 +20,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(tunemantra, caf::first_custom_type_id)
   CAF_ADD_ATOM(tunemantra, tunemantra::actors, done_atom, "done")
   CAF_ADD_ATOM(tunemantra, tunemantra::actors, finished_atom, "finished")
   CAF_ADD_ATOM(tunemantra, tunemantra::actors, failed_atom, "failed")
+  CAF_ADD_ATOM(tunemantra, tunemantra::actors, kick_atom, "kick")
 
 CAF_END_TYPE_ID_BLOCK(tunemantra)
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and prints their tables. Builds first (the optimised build of scripts/test.sh), starts a throwaway
-# PostgreSQL (tests/pg_fixture.sh) and measures `pgbench -N` on it in the same run as the baseline.
+# PostgreSQL (tests/pg_fixture.sh, with fsync on as in production) and measures `pgbench -N` on it in the
+# same run as the baseline.
 #
 #   bash bench/run.sh [releases] [platforms]      (defaults: 500 x 4)
 set -euo pipefail
@@ -14,7 +15,8 @@ cmake --build "$here/build" --target distribution_throughput tunemantrad >/dev/n
 work=$(mktemp -d /tmp/tm-bench.XXXXXX)
 chmod 755 "$work"
 trap 'bash "$here/tests/pg_fixture.sh" stop "$work/pg"; rm -rf "$work"' EXIT
-bash "$here/tests/pg_fixture.sh" start "$work/pg"
+# Production durability (fsync on), unlike the test cluster: commit cost is what batching saves.
+TM_PG_DURABLE=1 bash "$here/tests/pg_fixture.sh" start "$work/pg"
 admin=$(cat "$work/pg/url")
 base=${admin%/postgres}
 psql -q "$admin" -c "CREATE DATABASE bench" -c "CREATE DATABASE pgb"

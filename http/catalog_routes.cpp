@@ -253,6 +253,16 @@ void add_release_routes(router& r, services& s) {
 
 } // namespace
 
+std::vector<domain::release_issue> release_issues(services& s, std::int64_t account, const domain::release& release) {
+  std::vector<domain::track_for_check> tracks;
+  for (auto& t : s.store.catalog().list_tracks(account, release.id)) {
+    auto splits = s.store.catalog().find_splits(account, t.recording_id);
+    tracks.push_back({std::move(t), std::move(splits)});
+  }
+  const auto today = domain::format_rfc3339(domain::now_millis()).substr(0, 10);
+  return domain::check_release(release, tracks, today);
+}
+
 void add_validate_route(router& r, services& s) {
   r.add("POST", "/api/releases/{id}/validate", access::needs("catalog:read"),
         [&s](const httplib::Request&, httplib::Response& res, const request_ctx& ctx) {
@@ -260,13 +270,7 @@ void add_validate_route(router& r, services& s) {
           const auto release = s.store.catalog().find_release(account, std::stoll(ctx.params[0]));
           if (!release)
             return send_error(res, "NOT_FOUND", "no release " + ctx.params[0]);
-          std::vector<domain::track_for_check> tracks;
-          for (auto& t : s.store.catalog().list_tracks(account, release->id)) {
-            auto splits = s.store.catalog().find_splits(account, t.recording_id);
-            tracks.push_back({std::move(t), std::move(splits)});
-          }
-          const auto today = domain::format_rfc3339(domain::now_millis()).substr(0, 10);
-          send_data(res, 200, validation_json(domain::check_release(*release, tracks, today)));
+          send_data(res, 200, validation_json(release_issues(s, account, *release)));
         });
 }
 

@@ -250,13 +250,7 @@ void add_distribution_route(router& r, services& s, const std::string& path, req
           if (!conflicts.empty())
             return send_error(res, "INVALID_STATE", "the release's state on these platforms does not allow this", conflicts);
           if (kind != request_kind::takedown) {
-            std::vector<domain::track_for_check> tracks;
-            for (auto& t : s.store.catalog().list_tracks(account, release->id)) {
-              auto splits = s.store.catalog().find_splits(account, t.recording_id);
-              tracks.push_back({std::move(t), std::move(splits)});
-            }
-            const auto today = domain::format_rfc3339(domain::now_millis()).substr(0, 10);
-            const auto issues = domain::check_release(*release, tracks, today);
+            const auto issues = release_issues(s, account, *release);
             if (domain::has_errors(issues))
               return send_error(res, "INVALID_STATE", "the release is not ready for platforms; see details",
                                 validation_json(issues)["issues"]);

@@ -11,6 +11,7 @@
 
 #include "domain/time.hpp"
 #include "persistence/store.hpp"
+#include "tests/support/delivery_seed.hpp"
 #include "tests/support/fake_platform.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -25,61 +26,21 @@ protected:
   test::fake_platform fake_;
 };
 
-/// Seeds the store directly: an account, `releases` releases with artwork and one track with
-/// audio (the http connector sends metadata and hashes, not files), `platforms` http platforms
-/// and one distribution job per release. Returns the job ids.
+/// Seeds the store directly: `releases` ready releases, `platforms` http platforms and one
+/// distribution job per release. Returns the job ids.
 std::vector<std::int64_t> seed(persistence::store& store, const std::string& url, int releases, int platforms) {
-  domain::new_user nu{"label", "label@example.com", "Label", "correct horse battery", domain::role::label};
-  const auto user = store.accounts().create_user(nu, {14, 8, 1});
-  std::vector<std::int64_t> platform_ids;
+  const auto account = test::seed_account(store);
+  std::vector<std::int64_t> platform_ids, release_ids;
   for (int i = 0; i < platforms; ++i) {
-    domain::platform p;
-    p.code = "fake" + std::to_string(i);
-    p.name = "Fake " + std::to_string(i);
+    auto p = test::http_platform("fake" + std::to_string(i), url);
     p.max_concurrency = 2;
     p.rate_per_minute = 60'000;
     p.max_attempts = 20;
-    p.connector.type = "http";
-    p.connector.url = url;
-    p.connector.timeout_ms = 5000;
     platform_ids.push_back(store.delivery().create_platform(p)->id);
   }
-  domain::artist a;
-  a.account_id = user->id;
-  a.name = "Ada";
-  const auto artist = store.catalog().create_artist(a);
-  std::vector<std::int64_t> jobs;
-  for (int r = 0; r < releases; ++r) {
-    domain::release rel;
-    rel.account_id = user->id;
-    rel.artist_id = artist.id;
-    rel.title = "Release " + std::to_string(r);
-    rel.release_date = "2099-01-01";
-    rel.genre = "Pop";
-    rel.label_name = "Label";
-    rel.p_line = rel.c_line = "2099 Label";
-    const auto created = store.catalog().create_release(rel, "2000000");
-    store.catalog().set_release_artwork(user->id, created->id, {"JPEG", 3000, 3000, "rgb", 8, std::string(64, 'a'), 1, "artwork/x.jpg"});
-    domain::track t;
-    t.account_id = user->id;
-    t.release_id = created->id;
-    t.title = "Song";
-    t.position = 1;
-    store.catalog().create_track(t, "ZZTMA", 2026);
-    domain::audio_info audio;
-    audio.format = "WAV";
-    audio.sample_rate = 44100;
-    audio.bit_depth = 16;
-    audio.channels = 2;
-    audio.duration_ms = 180'000;
-    audio.sha256 = std::string(64, 'b');
-    store.catalog().set_recording_audio(user->id, t.recording_id, audio);
-    domain::new_job job;
-    job.account_id = user->id;
-    job.kind = "distribution";
-    jobs.push_back(store.delivery().create_deliveries(job, user->id, created->id, platform_ids, domain::ern_action::initial).id);
-  }
-  return jobs;
+  for (int r = 0; r < releases; ++r)
+    release_ids.push_back(test::seed_ready_release(store, account, "Release " + std::to_string(r)));
+  return test::seed_distributions(store, account, release_ids, platform_ids);
 }
 
 TEST_P(delivery_crash, sigkill_at_ten_random_moments_loses_nothing_and_accepts_nothing_twice) {

@@ -39,7 +39,21 @@ fake_platform::fake_platform() : server_(std::make_unique<httplib::Server>()) {
         accepted_[id] = 1;
       else
         ++accepted_[id + "#again"];
-      res.set_content(nlohmann::json{{"receiptId", "R-" + id}}.dump(), "application/json");
+      const auto receipt = nlohmann::json{{"receiptId", "R-" + id}}.dump();
+      if (tries <= b.drop_first) {
+        // Headers and half the body go out, then the provider gives up and the server closes
+        // the connection: the sender cannot know the message was accepted.
+        ++dropped_;
+        res.set_content_provider(receipt.size(), "application/json",
+                                 [receipt](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                                   if (offset > 0)
+                                     return false;
+                                   sink.write(receipt.data(), receipt.size() / 2);
+                                   return true;
+                                 });
+      } else {
+        res.set_content(receipt, "application/json");
+      }
     }
     --in_flight_;
   });

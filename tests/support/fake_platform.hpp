@@ -1,8 +1,9 @@
 #pragma once
 // A fake streaming platform for delivery tests: a real HTTP server on 127.0.0.1 that takes the
 // http connector's POSTs, dedupes them by Idempotency-Key (the MessageId) as a real platform
-// must, and can be told to answer slowly, fail the first N tries of each message with 503, or
-// refuse everything with a fixed status. It counts, per MessageId, how often a message arrived
+// must, and can be told to answer slowly, fail the first N tries of each message with 503, drop
+// the connection in the middle of the answer to the first N tries (after accepting the message,
+// the worst moment for a sender), or refuse everything with a fixed status. It counts, per MessageId, how often a message arrived
 // and how often it was accepted, and the most requests it ever handled at once.
 
 #include <atomic>
@@ -24,6 +25,7 @@ public:
     int delay_ms = 0;        ///< every request waits this long before answering
     int fail_first = 0;      ///< the first N tries of each message get 503
     int status = 0;          ///< non-zero: every request gets this status (e.g. 400)
+    int drop_first = 0;      ///< the first N tries of each message are accepted, then the connection drops mid-answer
   };
 
   fake_platform();
@@ -43,6 +45,8 @@ public:
   /// platform accept one release twice.
   int distinct_messages() const;
   int peak_concurrency() const { return peak_; }
+  /// Answers cut off by closing the connection (drop_first).
+  int dropped() const { return dropped_; }
 
 private:
   std::unique_ptr<httplib::Server> server_;
@@ -51,7 +55,7 @@ private:
   mutable std::mutex mutex_;
   behaviour behaviour_;
   std::map<std::string, int> received_, accepted_;
-  std::atomic<int> in_flight_{0}, peak_{0};
+  std::atomic<int> in_flight_{0}, peak_{0}, dropped_{0};
 };
 
 } // namespace tunemantra::test

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# A small run of each benchmark, as a CI test: proves they build, run against the real daemon on
+# both databases and finish everything (a benchmark that rots unseen measures nothing). The
+# numbers of so small a run mean little; bench/run.sh gives the real table.
+#
+#   bench/smoke.sh BUILD_DIR PG_DIR      (PG_DIR: the test PostgreSQL fixture's folder)
+set -euo pipefail
+build=${1:?usage: smoke.sh BUILD_DIR PG_DIR}
+pg=${2:?usage: smoke.sh BUILD_DIR PG_DIR}
+work=$(mktemp -d /tmp/tm-bench-smoke.XXXXXX)
+admin=$(cat "$pg/url")
+db="bench_smoke_$$"
+trap 'psql -q "$admin" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+psql -q "$admin" -c "CREATE DATABASE $db"
+echo "| database   | releases x platforms | delivered | deliveries/s | p50 ms | p99 ms | peak RSS MiB |"
+echo "| ---------- | -------------------- | --------- | ------------ | ------ | ------ | ------------ |"
+"$build/bench/distribution_throughput" --url "sqlite://$work/bench.db" --releases 30 --platforms 2 --label sqlite 2>"$work/sqlite.log" \
+  || { tail -50 "$work/sqlite.log"; exit 1; }
+"$build/bench/distribution_throughput" --url "${admin%/postgres}/$db" --releases 30 --platforms 2 --label postgresql 2>"$work/pg.log" \
+  || { tail -50 "$work/pg.log"; exit 1; }
