@@ -79,15 +79,17 @@ void group_commit::commit(std::vector<request>& requests) {
     all.insert(all.end(), r.batch.begin(), r.batch.end());
   try {
     const auto applied = store_.transition_all(all);
+    {
+      std::lock_guard lock(mutex_); // counted before anyone is answered
+      ++commits_;
+      transitions_ += all.size();
+    }
     std::size_t at = 0;
     for (auto& r : requests) {
       r.done.set_value(std::vector<bool>(applied.begin() + static_cast<std::ptrdiff_t>(at),
                                          applied.begin() + static_cast<std::ptrdiff_t>(at + r.batch.size())));
       at += r.batch.size();
     }
-    std::lock_guard lock(mutex_);
-    ++commits_;
-    transitions_ += all.size();
   } catch (...) {
     if (requests.size() == 1) {
       requests.front().done.set_exception(std::current_exception());
@@ -96,7 +98,13 @@ void group_commit::commit(std::vector<request>& requests) {
     // Someone's row broke the transaction: each request alone, so only that one fails.
     for (auto& r : requests) {
       try {
-        r.done.set_value(store_.transition_all(r.batch));
+        auto applied = store_.transition_all(r.batch);
+        {
+          std::lock_guard lock(mutex_);
+          ++commits_;
+          transitions_ += r.batch.size();
+        }
+        r.done.set_value(std::move(applied));
       } catch (...) {
         r.done.set_exception(std::current_exception());
       }
