@@ -152,12 +152,19 @@ void supervisor_state::poll(self_ptr self) {
   if (acks)
     last_acks = clock::now();
   try {
-    ctx.executor->post([me, store, housekeeping, acks] {
+    ctx.executor->post([me, store, housekeeping, acks, retention_days = ctx.jobs.retention_days] {
       std::vector<std::pair<std::int64_t, std::string>> found;
       try {
-        if (housekeeping)
+        if (housekeeping) {
           if (const int pruned = store->accounts().prune_expired(keep_expired_ms); pruned > 0)
             log::info("supervisor pruned expired records", {{"rows", std::to_string(pruned)}});
+          if (retention_days > 0) {
+            const auto before = domain::now_millis() - std::int64_t{retention_days} * 86'400'000;
+            if (const int pruned = store->prune_jobs(before); pruned > 0)
+              log::info("supervisor pruned finished jobs", {{"jobs", std::to_string(pruned)},
+                                                           {"retention_days", std::to_string(retention_days)}});
+          }
+        }
         store->release_due_jobs(domain::now_millis());
         found = store->runnable_jobs(poll_batch);
         if (acks)

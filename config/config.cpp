@@ -74,6 +74,7 @@ const std::vector<spec>& specs() {
     {"http.threads", int_ref{[](config& c) -> int& { return c.http.threads; }}, 1, 1024},
     {"http.keep_alive_max_count", int_ref{[](config& c) -> int& { return c.http.keep_alive_max_count; }}, 1,
      1'000'000},
+    {"http.max_long_polls", int_ref{[](config& c) -> int& { return c.http.max_long_polls; }}, 0, 1023},
     {"http.read_timeout_ms", int_ref{[](config& c) -> int& { return c.http.read_timeout_ms; }}, 100, 600'000},
     {"http.max_body_bytes", int64_ref{[](config& c) -> std::int64_t& { return c.http.max_body_bytes; }}, 1024,
      std::int64_t{1} << 40},
@@ -102,6 +103,7 @@ const std::vector<spec>& specs() {
     {"jobs.restart_period_ms", int_ref{[](config& c) -> int& { return c.jobs.restart_period_ms; }}, 1,
      86'400'000},
     {"jobs.poll_interval_ms", int_ref{[](config& c) -> int& { return c.jobs.poll_interval_ms; }}, 10, 3'600'000},
+    {"jobs.retention_days", int_ref{[](config& c) -> int& { return c.jobs.retention_days; }}, 0, 36'500},
     {"auth.scrypt_log_n", int_ref{[](config& c) -> int& { return c.auth.scrypt_log_n; }}, 14, 20},
     {"auth.session_idle_minutes", int_ref{[](config& c) -> int& { return c.auth.session_idle_minutes; }}, 1, 525'600},
     {"auth.session_absolute_hours", int_ref{[](config& c) -> int& { return c.auth.session_absolute_hours; }}, 1,
@@ -316,6 +318,11 @@ config load(const std::optional<std::string>& path, const env_lookup& env) {
       assign(cfg, s, from_env(s, *text, from), from);
     }
   }
+  if (cfg.http.max_long_polls >= cfg.http.threads)
+    throw config_error("config error: http.max_long_polls (" + std::to_string(cfg.http.max_long_polls)
+                       + ") must be less than http.threads (" + std::to_string(cfg.http.threads)
+                       + "): waiting clients must leave threads for ordinary requests"
+                       + std::string(path ? " (" + *path + ")" : ""));
   if (cfg.http.tls_cert_file.empty() != cfg.http.tls_key_file.empty())
     throw config_error("config error: http.tls_cert_file and http.tls_key_file must be set together"
                        + std::string(path ? " (" + *path + ")" : ""));

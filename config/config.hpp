@@ -18,6 +18,7 @@ struct http_config {
   int port = defaults::http_port;
   int threads = defaults::http_threads;
   int keep_alive_max_count = defaults::http_keep_alive_max_count;
+  int max_long_polls = defaults::http_max_long_polls;
   int read_timeout_ms = defaults::http_read_timeout_ms;
   std::int64_t max_body_bytes = defaults::http_max_body_bytes;
   bool cookie_secure = defaults::http_cookie_secure;
@@ -52,6 +53,7 @@ struct jobs_config {
   int max_restarts = defaults::jobs_max_restarts;
   int restart_period_ms = defaults::jobs_restart_period_ms;
   int poll_interval_ms = defaults::jobs_poll_interval_ms;
+  int retention_days = defaults::jobs_retention_days;
 };
 
 struct auth_config {

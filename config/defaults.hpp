@@ -12,6 +12,7 @@ inline constexpr std::string_view http_host = "127.0.0.1";
 inline constexpr int http_port = 8080;
 inline constexpr int http_threads = 64;              ///< cpp-httplib pool; each keep-alive connection holds one
 inline constexpr int http_keep_alive_max_count = 10000;
+inline constexpr int http_max_long_polls = 16; ///< GET /api/jobs/{id}?waitSeconds= waiting at once (each holds a thread)
 inline constexpr int http_read_timeout_ms = 10000;
 inline constexpr std::int64_t http_max_body_bytes = 1 << 20; ///< 1 MiB for JSON routes
 inline constexpr bool http_cookie_secure = false;
@@ -37,6 +38,7 @@ inline constexpr int jobs_restart_backoff_max_ms = 30000; ///< cap of the restar
 inline constexpr int jobs_max_restarts = 5;               ///< restarts allowed within restart_period_ms
 inline constexpr int jobs_restart_period_ms = 60000;
 inline constexpr int jobs_poll_interval_ms = 1000; ///< how often the store is checked for new and due jobs
+inline constexpr int jobs_retention_days = 90;     ///< finished jobs older than this are deleted; 0 keeps them
 
 // [auth]
 inline constexpr int auth_scrypt_log_n = 15;              ///< scrypt N = 2^15 (at least 2^14)

@@ -132,9 +132,33 @@ void add_job_routes(router& r, services& s) {
   r.add("GET", "/api/jobs/{id}", access::user(), [&s](const httplib::Request& req, httplib::Response& res,
                                                        const request_ctx& ctx) {
     const auto& p = ctx.params;
-    const auto job = find_visible(s, ctx, std::stoll(p[0]));
+    query q{req};
+    const auto wait_seconds = q.integer("waitSeconds", 0, 60).value_or(0);
+    if (!q.ok())
+      return send_error(res, "VALIDATION_ERROR", "invalid query parameters", q.details());
+    const auto id = std::stoll(p[0]);
+    // A long-poll watches the job before reading it, so a change between the read and the wait
+    // still wakes it.
+    auto watch = wait_seconds > 0 ? s.store.changes().try_watch(id) : std::nullopt;
+    if (wait_seconds > 0) {
+      if (!watch) {
+        res.set_header("Retry-After", "1");
+        return send_error(res, "UNAVAILABLE", "too many clients are waiting for job changes; poll again in a second");
+      }
+    }
+    auto job = find_visible(s, ctx, id);
     if (!job)
       return send_error(res, "NOT_FOUND", "no job " + p[0]);
+    if (watch) {
+      // Wait while the job is as the client knows it (its If-None-Match, else as it is now).
+      const auto known = req.has_header("If-None-Match") ? req.get_header_value("If-None-Match") : etag_of(*job);
+      const auto until = persistence::job_changes::clock::now() + std::chrono::seconds(wait_seconds);
+      while (!domain::is_terminal(job->status) && etag_matches(known, etag_of(*job)) && watch->wait_until(until)) {
+        job = find_visible(s, ctx, id);
+        if (!job)
+          return send_error(res, "NOT_FOUND", "no job " + p[0]);
+      }
+    }
     if (req.has_header("If-None-Match") && etag_matches(req.get_header_value("If-None-Match"), etag_of(*job))) {
       res.status = 304;
       res.set_header("ETag", etag_of(*job));

@@ -81,6 +81,7 @@ public:
   account_store& accounts() override { return accounts_; }
   catalog_store& catalog() override { return catalog_; }
   delivery_store& delivery() override { return delivery_; }
+  job_changes& changes() override { return changes_; }
 
   backend_kind backend() const override { return url_.backend; }
 
@@ -147,7 +148,7 @@ public:
   }
 
   std::optional<job> update_job(std::int64_t id, const domain::job_update& u) override {
-    return write<std::optional<job>>([&](soci::session& s) -> std::optional<job> {
+    auto out = write<std::optional<job>>([&](soci::session& s) -> std::optional<job> {
       auto current = select_job(s, id, url_.backend == backend_kind::postgresql ? " FOR UPDATE" : "");
       if (!current)
         return std::nullopt;
@@ -190,10 +191,13 @@ public:
       }
       return select_job(s, id);
     });
+    if (out)
+      changes_.changed(id); // committed: wake its long-polls
+    return out;
   }
 
   int release_due_jobs(domain::millis now) override {
-    return write<int>([&](soci::session& s) {
+    const int released = write<int>([&](soci::session& s) {
       long long at = now;
       soci::statement st = (s.prepare << "UPDATE jobs SET status = 'queued', updated_at = :n, "
                                          "row_version = row_version + 1 WHERE status = 'scheduled' AND scheduled_at <= :n2",
@@ -201,6 +205,9 @@ public:
       st.execute(true);
       return static_cast<int>(st.get_affected_rows());
     });
+    if (released > 0)
+      changes_.changed_all();
+    return released;
   }
 
   std::vector<std::pair<std::int64_t, std::string>> runnable_jobs(int limit) override {
@@ -217,6 +224,24 @@ public:
         out.emplace_back(id, kind);
     });
     return out;
+  }
+
+  int prune_jobs(domain::millis finished_before) override {
+    int total = 0;
+    for (;;) { // batches, so no transaction holds the table long
+      const int n = write<int>([&](soci::session& s) {
+        long long before = finished_before;
+        soci::statement st =
+          (s.prepare << "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status IN "
+                        "('succeeded', 'partially_failed', 'failed', 'cancelled') AND finished_at < :b LIMIT 1000)",
+           soci::use(before));
+        st.execute(true);
+        return static_cast<int>(st.get_affected_rows());
+      });
+      total += n;
+      if (n < 1000)
+        return total;
+    }
   }
 
   std::vector<domain::job_count> job_counts() override {
@@ -236,7 +261,7 @@ public:
   }
 
   bool record_sleep_step(std::int64_t job_id, int step, int total) override {
-    return write<bool>([&](soci::session& s) {
+    const bool recorded = write<bool>([&](soci::session& s) {
       long long id = job_id, now = domain::now_millis(), done = step, all = total;
       soci::statement update = (s.prepare << "UPDATE jobs SET progress_done = :d, progress_total = :t, updated_at = :u, "
                                              "row_version = row_version + 1 WHERE id = :id AND status = 'running'",
@@ -248,6 +273,9 @@ public:
         soci::use(now);
       return true;
     });
+    if (recorded)
+      changes_.changed(job_id);
+    return recorded;
   }
 
   std::vector<int> sleep_steps(std::int64_t job_id) override {
@@ -308,6 +336,7 @@ private:
   soci_account_store accounts_;
   soci_catalog_store catalog_;
   soci_delivery_store delivery_;
+  job_changes changes_;
 };
 
 } // namespace

@@ -17,6 +17,7 @@
 #include "persistence/catalog_store.hpp"
 #include "persistence/database_url.hpp"
 #include "persistence/delivery_store.hpp"
+#include "persistence/job_changes.hpp"
 
 namespace tunemantra::persistence {
 
@@ -46,6 +47,8 @@ public:
   virtual catalog_store& catalog() = 0;
   /// Platforms and deliveries.
   virtual delivery_store& delivery() = 0;
+  /// Job-change notifications: every committed job row change wakes the long-polls on that job.
+  virtual job_changes& changes() = 0;
 
   // --- jobs -----------------------------------------------------------------------------------
   /// Inserts a job (`queued`, or `scheduled` when it has a time) and its `created` event.
@@ -63,6 +66,9 @@ public:
   virtual int release_due_jobs(domain::millis now) = 0;
   /// Jobs that should have a live actor (queued, running, retrying) as (id, kind), by priority then age.
   virtual std::vector<std::pair<std::int64_t, std::string>> runnable_jobs(int limit) = 0;
+  /// Deletes finished jobs (terminal, finished before `finished_before`) with their events, in
+  /// batches; deliveries keep their history without the job link. Returns how many jobs went.
+  virtual int prune_jobs(domain::millis finished_before) = 0;
   /// Number of jobs per kind and status (for /metrics).
   virtual std::vector<domain::job_count> job_counts() = 0;
 

@@ -1,5 +1,6 @@
 // The HTTP front end served for real on 127.0.0.1, on a SQLite store and on PostgreSQL.
 
+#include <atomic>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -10,6 +11,7 @@
 
 #include "actors/runtime.hpp"
 #include "domain/auth.hpp"
+#include "domain/time.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "persistence/store.hpp"
@@ -47,6 +49,15 @@ protected:
     nj.kind = "sleep";
     nj.payload = payload;
     return live_->store().create_job(nj).id;
+  }
+
+  /// A job due in an hour: nothing changes it meanwhile.
+  std::int64_t scheduled_job() {
+    domain::new_job later;
+    later.kind = "sleep";
+    later.payload = R"({"steps": 1})";
+    later.scheduled_at = domain::now_millis() + 3'600'000;
+    return live_->store().create_job(later).id;
   }
 
   test::scratch_database db_{GetParam()};
@@ -156,6 +167,91 @@ TEST_P(http_api, a_job_reads_with_etag_304_and_retry_after) {
   r = c.Get(path, {{"If-None-Match", etag}});
   EXPECT_EQ(r->status, 200);
   EXPECT_NE(r->get_header_value("ETag"), etag);
+}
+
+TEST_P(http_api, a_long_poll_answers_within_200_ms_of_a_change) {
+  const auto id = make_job(R"({"steps": 4, "stepMs": 700})");
+  auto c = admin();
+  const auto path = "/api/jobs/" + std::to_string(id);
+  for (int i = 0; i < 3; ++i) { // a few changes in a row, each pushed to the waiting client
+    auto now = c.Get(path);
+    ASSERT_EQ(now->status, 200);
+    if (body_of(now)["data"]["status"] == "succeeded")
+      break;
+    const auto etag = now->get_header_value("ETag");
+    const auto asked = domain::now_millis();
+    auto r = c.Get(path + "?waitSeconds=10", {{"If-None-Match", etag}});
+    const auto answered = domain::now_millis();
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_NE(r->get_header_value("ETag"), etag);
+    const auto changed = domain::parse_rfc3339(body_of(r)["data"]["updatedAt"].get<std::string>());
+    ASSERT_TRUE(changed);
+    EXPECT_GE(*changed, asked - 5);
+    EXPECT_LT(answered - *changed, 200) << "the change was pushed " << (answered - *changed) << " ms late";
+  }
+}
+
+TEST_P(http_api, a_long_poll_without_a_change_times_out_and_a_finished_job_answers_at_once) {
+  const auto waiting = scheduled_job();
+  auto c = admin();
+  const auto path = "/api/jobs/" + std::to_string(waiting);
+  const auto etag = c.Get(path)->get_header_value("ETag");
+  auto asked = std::chrono::steady_clock::now();
+  auto r = c.Get(path + "?waitSeconds=1", {{"If-None-Match", etag}});
+  EXPECT_EQ(r->status, 304);
+  EXPECT_GE(std::chrono::steady_clock::now() - asked, 950ms);
+  asked = std::chrono::steady_clock::now();
+  r = c.Get(path + "?waitSeconds=1"); // no If-None-Match: waits for a change from now, then the job
+  EXPECT_EQ(r->status, 200);
+  EXPECT_GE(std::chrono::steady_clock::now() - asked, 950ms);
+
+  const auto done = make_job(R"({"steps": 1, "stepMs": 1})");
+  for (int i = 0; i < 100 && body_of(c.Get("/api/jobs/" + std::to_string(done)))["data"]["status"] != "succeeded"; ++i)
+    std::this_thread::sleep_for(20ms);
+  const auto done_path = "/api/jobs/" + std::to_string(done);
+  const auto done_etag = c.Get(done_path)->get_header_value("ETag");
+  asked = std::chrono::steady_clock::now();
+  r = c.Get(done_path + "?waitSeconds=30", {{"If-None-Match", done_etag}});
+  EXPECT_EQ(r->status, 304);
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s); // a finished job never changes: no wait
+  EXPECT_FALSE(r->has_header("Retry-After"));
+
+  for (const char* bad : {"?waitSeconds=61", "?waitSeconds=-1", "?waitSeconds=x"}) {
+    r = c.Get(path + bad);
+    EXPECT_EQ(r->status, 400) << bad;
+    EXPECT_EQ(body_of(r)["error"]["code"], "VALIDATION_ERROR");
+  }
+}
+
+TEST_P(http_api, long_polls_past_the_cap_get_503_and_ordinary_requests_still_flow) {
+  const auto id = scheduled_job();
+  const auto path = "/api/jobs/" + std::to_string(id) + "?waitSeconds=3";
+  // 8 HTTP threads: at most 4 long-polls wait at once.
+  std::vector<std::thread> waiting;
+  std::atomic<int> not_modified{0};
+  for (int i = 0; i < 4; ++i)
+    waiting.emplace_back([&] {
+      auto c = admin();
+      auto r = c.Get(path);
+      if (r && r->status == 200)
+        ++not_modified;
+    });
+  for (int i = 0; i < 200 && live_->store().changes().watching() < 4; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(live_->store().changes().watching(), 4u);
+  auto c = admin();
+  auto r = c.Get(path);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(body_of(r)["error"]["code"], "UNAVAILABLE");
+  EXPECT_EQ(r->get_header_value("Retry-After"), "1");
+  const auto asked = std::chrono::steady_clock::now();
+  r = c.Get("/api/jobs");
+  EXPECT_EQ(r->status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s);
+  for (auto& t : waiting)
+    t.join();
+  EXPECT_EQ(not_modified, 4); // each waited out its 3 s and got the unchanged job
+  EXPECT_EQ(live_->store().changes().watching(), 0u);
 }
 
 TEST_P(http_api, cancel_stops_the_job_and_a_second_cancel_is_a_conflict) {

@@ -237,6 +237,43 @@ TEST_P(store_conformance, concurrent_writers_all_succeed) {
   EXPECT_EQ(store_->active_jobs().size(), static_cast<std::size_t>(threads * per_thread));
 }
 
+TEST_P(store_conformance, pruning_deletes_only_old_finished_jobs_with_their_events) {
+  const auto old_done = make_job();
+  store_->update_job(old_done.id, domain::job_update{job_status::running});
+  store_->update_job(old_done.id, domain::job_update{job_status::succeeded});
+  const auto still_running = make_job();
+  store_->update_job(still_running.id, domain::job_update{job_status::running});
+  const auto cutoff = domain::now_millis() + 1;
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto new_done = make_job();
+  store_->update_job(new_done.id, domain::job_update{job_status::cancelled});
+  EXPECT_EQ(store_->prune_jobs(cutoff), 1);
+  EXPECT_FALSE(store_->find_job(old_done.id));
+  EXPECT_TRUE(store_->list_events(old_done.id).empty());
+  EXPECT_TRUE(store_->find_job(still_running.id));
+  EXPECT_TRUE(store_->find_job(new_done.id));
+  EXPECT_EQ(store_->prune_jobs(cutoff), 0);
+}
+
+TEST_P(store_conformance, a_committed_job_change_wakes_its_watchers) {
+  const auto j = make_job();
+  auto& changes = store_->changes();
+  auto watch = changes.try_watch(j.id);
+  ASSERT_TRUE(watch);
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    store_->update_job(j.id, domain::job_update{job_status::running});
+  });
+  const auto start = job_changes::clock::now();
+  EXPECT_TRUE(watch->wait_until(start + std::chrono::seconds(5)));
+  EXPECT_LT(job_changes::clock::now() - start, std::chrono::seconds(1));
+  writer.join();
+  // Another job's change does not wake it; the deadline does.
+  auto again = changes.try_watch(j.id);
+  store_->update_job(make_job().id, domain::job_update{job_status::running});
+  EXPECT_FALSE(again->wait_until(job_changes::clock::now() + std::chrono::milliseconds(100)));
+}
+
 TEST_P(store_conformance, data_survives_reopening) {
   const auto j = make_job();
   store_->update_job(j.id, domain::job_update{job_status::running});
