@@ -1,6 +1,7 @@
 #include "actors/distribution_job.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <map>
 #include <random>
@@ -19,6 +20,7 @@
 #include "domain/log.hpp"
 #include "domain/time.hpp"
 #include "persistence/errors.hpp"
+#include "persistence/readiness.hpp"
 
 namespace tunemantra::actors {
 namespace {
@@ -142,12 +144,41 @@ void complete(const job_context& ctx, const domain::job& job, const std::vector<
   }
 }
 
-/// Writes the job's progress (total, settled, failed) when it moved since the job was read.
-void report_progress(const job_context& ctx, const domain::job& job, const std::vector<domain::delivery>& ds) {
-  domain::job_progress progress{static_cast<std::int64_t>(ds.size()), 0, 0};
-  for (const auto& d : ds) {
-    progress.done += domain::is_settled(d.status) ? 1 : 0;
-    progress.failed += d.status == delivery_status::failed ? 1 : 0;
+/// Where the job's deliveries stand: counted per status from the store (bounded reads, however
+/// big the job), plus the bulk items not yet checked or refused.
+struct tally {
+  std::int64_t total = 0, settled = 0, failed = 0, sent = 0, cancelled = 0;
+  std::map<std::int64_t, std::map<std::string, std::int64_t>> per_platform;
+  std::array<std::int64_t, 3> items{0, 0, 0}; ///< bulk: pending, queued, invalid
+  std::size_t platforms = 0;                  ///< bulk: platforms asked
+};
+
+tally count(const job_context& ctx, const domain::job& job, std::size_t bulk_platforms) {
+  tally t;
+  for (const auto& c : ctx.store->delivery().delivery_counts(job.id)) {
+    t.total += c.count;
+    t.settled += domain::is_settled(c.status) ? c.count : 0;
+    t.failed += c.status == delivery_status::failed ? c.count : 0;
+    t.cancelled += c.status == delivery_status::cancelled ? c.count : 0;
+    t.sent += domain::is_settled(c.status) && c.status != delivery_status::failed && c.status != delivery_status::cancelled
+                ? c.count : 0;
+    t.per_platform[c.platform_id][std::string(domain::to_string(c.status))] += c.count;
+  }
+  if (bulk_platforms > 0) {
+    t.items = ctx.store->delivery().count_bulk_items(job.id);
+    t.platforms = bulk_platforms;
+  }
+  return t;
+}
+
+/// Writes the job's progress when it moved since the job was read. A bulk job counts every
+/// release x platform it was asked for: refused releases count as done and failed.
+void report_progress(const job_context& ctx, const domain::job& job, const tally& t) {
+  domain::job_progress progress{t.total, t.settled, t.failed};
+  if (t.platforms > 0) {
+    const auto asked = static_cast<std::int64_t>(t.platforms);
+    const auto refused = t.items[2] * asked;
+    progress = {(t.items[0] + t.items[1] + t.items[2]) * asked, t.settled + refused, t.failed + refused};
   }
   if (progress.total == job.progress.total && progress.done == job.progress.done && progress.failed == job.progress.failed)
     return;
@@ -157,6 +188,92 @@ void report_progress(const job_context& ctx, const domain::job& job, const std::
     ctx.store->update_job(job.id, update);
   } catch (const persistence::invalid_transition&) {
     // cancelled meanwhile
+  }
+}
+
+/// What a bulk job was asked: its platforms.
+std::vector<std::int64_t> bulk_platforms(const domain::job& job) {
+  std::vector<std::int64_t> out;
+  const auto payload = nlohmann::json::parse(job.payload, nullptr, false);
+  if (payload.is_object() && payload.contains("platformIds") && payload["platformIds"].is_array())
+    for (const auto& id : payload["platformIds"])
+      if (id.is_number_integer())
+        out.push_back(id.get<std::int64_t>());
+  return out;
+}
+
+/// Checks the next chunk of a bulk job's releases (ownership, validation, not already on a
+/// platform) and queues the good ones' deliveries, all in one transaction. True when releases
+/// remain to be checked.
+bool check_bulk_chunk(const job_context& ctx, const domain::job& job, const std::vector<std::int64_t>& platforms) {
+  constexpr int chunk = 100;
+  auto& store = *ctx.store;
+  const auto account = job.account_id.value_or(0);
+  const auto items = store.delivery().pending_bulk_items(job.id, chunk);
+  if (items.empty())
+    return false;
+  std::vector<persistence::bulk_check> checked;
+  for (const auto& item : items) {
+    persistence::bulk_check c{item.position, item.release_id, {}};
+    const auto release = store.catalog().find_release(account, item.release_id);
+    if (!release) {
+      c.reason = "no release " + std::to_string(item.release_id) + " in this account";
+    } else if (const auto issues = persistence::release_issues(store, account, *release); domain::has_errors(issues)) {
+      c.reason = "not ready for platforms:";
+      for (const auto& i : issues)
+        if (i.severity == domain::severity::error)
+          c.reason += " " + i.code;
+    } else {
+      for (const auto& d : store.delivery().latest_deliveries(account, release->id))
+        if (domain::is_live(d.status) && std::find(platforms.begin(), platforms.end(), d.platform_id) != platforms.end()) {
+          c.reason = "already on platform " + std::to_string(d.platform_id) + " (" + std::string(domain::to_string(d.status))
+                     + "); use redeliver or takedown";
+          break;
+        }
+    }
+    checked.push_back(std::move(c));
+  }
+  store.delivery().settle_bulk_items(job.id, account, checked, platforms, std::nullopt);
+  return items.size() == static_cast<std::size_t>(chunk);
+}
+
+/// Ends a bulk job: per-platform counts, the refused releases and failed deliveries (the first
+/// 1000 of each) in `result`; every release delivered somewhere becomes `distributed`.
+void complete_bulk(const job_context& ctx, const domain::job& job, const tally& t) {
+  using nlohmann::json;
+  auto& store = ctx.store->delivery();
+  constexpr int listed = 1000;
+  json invalid = json::array(), failed = json::array(), platforms = json::array();
+  for (const auto& item : store.invalid_bulk_items(job.id, listed))
+    invalid.push_back({{"releaseId", item.release_id}, {"position", item.position}, {"reason", item.reason}});
+  for (const auto& d : store.failed_deliveries(job.id, listed))
+    failed.push_back({{"releaseId", d.release_id}, {"platformId", d.platform_id}, {"deliveryId", d.id},
+                      {"messageId", d.message_id}, {"error", d.last_error}});
+  for (const auto& [platform, statuses] : t.per_platform)
+    platforms.push_back({{"platformId", platform}, {"counts", statuses}});
+  const auto refused = t.items[2];
+  const bool problems = refused > 0 || t.failed > 0;
+  domain::job_update end{t.sent == 0 && problems ? domain::job_status::failed
+                         : problems              ? domain::job_status::partially_failed
+                         : t.sent == 0           ? domain::job_status::cancelled
+                                                 : domain::job_status::succeeded};
+  if (end.status == domain::job_status::failed)
+    end.error = "no release reached a platform";
+  const auto asked = static_cast<std::int64_t>(t.platforms);
+  end.progress = domain::job_progress{(t.items[0] + t.items[1] + refused) * asked, t.settled + refused * asked,
+                                      t.failed + refused * asked};
+  end.result = json{{"releases", {{"total", t.items[0] + t.items[1] + refused}, {"queued", t.items[1]}, {"invalid", refused}}},
+                    {"deliveries", {{"total", t.total}, {"sent", t.sent}, {"failed", t.failed}, {"cancelled", t.cancelled}}},
+                    {"platforms", std::move(platforms)},
+                    {"invalidReleases", std::move(invalid)},
+                    {"failedDeliveries", std::move(failed)},
+                    {"listLimit", listed}}
+                 .dump();
+  store.mark_releases_distributed(job.id);
+  try {
+    ctx.store->update_job(job.id, end);
+  } catch (const persistence::invalid_transition&) {
+    // cancelled meanwhile: the cancellation stands
   }
 }
 
@@ -176,7 +293,12 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
   if (!job || job->status != domain::job_status::running)
     return {};
   auto& deliveries = ctx.store->delivery();
-  auto ds = deliveries.deliveries_of_job(job_id);
+  // A bulk job first checks its releases, a chunk per pass; their deliveries join the loop at once.
+  const bool bulk = job->kind == "bulk_distribution";
+  const auto asked = bulk ? bulk_platforms(*job) : std::vector<std::int64_t>{};
+  const bool more_items = bulk && check_bulk_chunk(ctx, *job, asked);
+  constexpr int window = 128; // open deliveries looked at per platform and pass
+  auto ds = deliveries.open_deliveries(job_id, window);
   std::vector<persistence::delivery_transition> due;
   for (const auto& d : ds)
     if (d.status == delivery_status::scheduled) {
@@ -186,9 +308,10 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
     }
   if (!due.empty()) {
     ctx.commits->apply(std::move(due));
-    ds = deliveries.deliveries_of_job(job_id);
+    ds = deliveries.open_deliveries(job_id, window);
   }
-  report_progress(ctx, *job, ds);
+  const auto counted = count(ctx, *job, asked.size());
+  report_progress(ctx, *job, counted);
 
   const auto now = domain::now_millis();
   std::map<std::int64_t, domain::platform> platforms;
@@ -227,12 +350,15 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
       continue;
     ready.push_back({d, *p, std::make_shared<platform_gate::slot>(std::move(*slot))});
   }
-  if (!open) {
-    complete(ctx, *job, ds);
+  if (!open && !more_items) {
+    if (bulk)
+      complete_bulk(ctx, *job, counted);
+    else
+      complete(ctx, *job, deliveries.deliveries_of_job(job_id));
     return {};
   }
   // The next pass: when a send ends (see below), or when a held delivery may go.
-  const step_outcome next{step_outcome::wait, std::max(wait, 10)};
+  const step_outcome next{step_outcome::wait, more_items ? 0 : std::max(wait, 10)};
   if (ready.empty())
     return next;
 

@@ -84,7 +84,7 @@ bool supervisor_state::spawn_job(self_ptr self, std::int64_t id) {
   auto& e = jobs[id];
   if (e.kind == "sleep") {
     e.actor = self->spawn(sleep_job, ctx, id);
-  } else if (e.kind == "distribution" || e.kind == "takedown" || e.kind == "redelivery") {
+  } else if (e.kind == "distribution" || e.kind == "takedown" || e.kind == "redelivery" || e.kind == "bulk_distribution") {
     e.actor = self->spawn(distribution_job, ctx, id);
   } else {
     const auto kind = e.kind;

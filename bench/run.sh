@@ -8,12 +8,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 releases=${1:-500}
 platforms=${2:-4}
-bash "$here/scripts/install-deps.sh"
-cmake -S "$here" -B "$here/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTM_BUILD_TESTS=ON >/dev/null
-cmake --build "$here/build" --target distribution_throughput tunemantrad >/dev/null
-
-work=$(mktemp -d /tmp/tm-bench.XXXXXX)
-chmod 755 "$work"
+source "$here/bench/lib.sh"
+bench_build distribution_throughput tunemantrad
+work=$(bench_workdir bench)
 trap 'bash "$here/tests/pg_fixture.sh" stop "$work/pg"; rm -rf "$work"' EXIT
 # Production durability (fsync on), unlike the test cluster: commit cost is what batching saves.
 TM_PG_DURABLE=1 bash "$here/tests/pg_fixture.sh" start "$work/pg"

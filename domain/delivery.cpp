@@ -36,6 +36,11 @@ std::optional<delivery_status> parse_delivery_status(std::string_view text) {
   return std::nullopt;
 }
 
+bool is_live(delivery_status s) {
+  return s == delivery_status::pending || s == delivery_status::scheduled || s == delivery_status::delivering
+         || s == delivery_status::delivered || s == delivery_status::acknowledged;
+}
+
 bool is_settled(delivery_status s) {
   switch (s) {
   case delivery_status::pending:

@@ -47,6 +47,8 @@ std::string_view to_string(delivery_status s);
 std::optional<delivery_status> parse_delivery_status(std::string_view text);
 /// Whether the delivery's job has nothing more to do for it.
 bool is_settled(delivery_status s);
+/// The release counts as on the platform, or on its way there (a new distribution would repeat it).
+bool is_live(delivery_status s);
 
 struct delivery {
   std::int64_t id = 0;

@@ -6,6 +6,7 @@
 #include "domain/catalog.hpp"
 #include "domain/identifiers.hpp"
 #include "domain/time.hpp"
+#include "persistence/readiness.hpp"
 #include "http/auth.hpp"
 #include "http/catalog_json.hpp"
 #include "http/envelope.hpp"
@@ -253,16 +254,6 @@ void add_release_routes(router& r, services& s) {
 
 } // namespace
 
-std::vector<domain::release_issue> release_issues(services& s, std::int64_t account, const domain::release& release) {
-  std::vector<domain::track_for_check> tracks;
-  for (auto& t : s.store.catalog().list_tracks(account, release.id)) {
-    auto splits = s.store.catalog().find_splits(account, t.recording_id);
-    tracks.push_back({std::move(t), std::move(splits)});
-  }
-  const auto today = domain::format_rfc3339(domain::now_millis()).substr(0, 10);
-  return domain::check_release(release, tracks, today);
-}
-
 void add_validate_route(router& r, services& s) {
   r.add("POST", "/api/releases/{id}/validate", access::needs("catalog:read"),
         [&s](const httplib::Request&, httplib::Response& res, const request_ctx& ctx) {
@@ -270,7 +261,7 @@ void add_validate_route(router& r, services& s) {
           const auto release = s.store.catalog().find_release(account, std::stoll(ctx.params[0]));
           if (!release)
             return send_error(res, "NOT_FOUND", "no release " + ctx.params[0]);
-          send_data(res, 200, validation_json(release_issues(s, account, *release)));
+          send_data(res, 200, validation_json(persistence::release_issues(s.store, account, *release)));
         });
 }
 

@@ -14,6 +14,7 @@
 
 #include "domain/release_check.hpp"
 #include "domain/time.hpp"
+#include "persistence/readiness.hpp"
 #include "http/auth.hpp"
 #include "http/catalog_json.hpp"
 #include "http/envelope.hpp"
@@ -203,12 +204,6 @@ std::vector<std::int64_t> read_platform_ids(json_body& b, services& s) {
   return ids;
 }
 
-/// The statuses in which a release counts as live on a platform.
-bool is_live(delivery_status s) {
-  return s == delivery_status::pending || s == delivery_status::scheduled || s == delivery_status::delivering
-         || s == delivery_status::delivered || s == delivery_status::acknowledged;
-}
-
 enum class request_kind { distribute, takedown, redeliver };
 
 void add_distribution_route(router& r, services& s, const std::string& path, request_kind kind) {
@@ -235,7 +230,7 @@ void add_distribution_route(router& r, services& s, const std::string& path, req
           json conflicts = json::array();
           for (const auto id : platforms) {
             const auto it = latest.find(id);
-            const bool live = it != latest.end() && is_live(it->second);
+            const bool live = it != latest.end() && domain::is_live(it->second);
             const bool delivered = it != latest.end()
                                    && (it->second == delivery_status::delivered || it->second == delivery_status::acknowledged
                                        || it->second == delivery_status::rejected);
@@ -250,7 +245,7 @@ void add_distribution_route(router& r, services& s, const std::string& path, req
           if (!conflicts.empty())
             return send_error(res, "INVALID_STATE", "the release's state on these platforms does not allow this", conflicts);
           if (kind != request_kind::takedown) {
-            const auto issues = release_issues(s, account, *release);
+            const auto issues = persistence::release_issues(s.store, account, *release);
             if (domain::has_errors(issues))
               return send_error(res, "INVALID_STATE", "the release is not ready for platforms; see details",
                                 validation_json(issues)["issues"]);
@@ -316,9 +311,50 @@ void add_delivery_routes_inner(router& r, services& s) {
 
 } // namespace
 
+/// POST /api/bulk-distributions: answers 202 at once; the bulk actor checks the releases in
+/// chunks and reports refused ones per item in the job's result.
+void add_bulk_route(router& r, services& s) {
+  constexpr std::size_t max_releases = 10'000;
+  r.add("POST", "/api/bulk-distributions", access::needs("distribution:write"),
+        [&s](const httplib::Request& req, httplib::Response& res, const request_ctx& ctx) {
+          auto body = json_body::parse(req, res);
+          if (!body)
+            return;
+          std::vector<std::int64_t> releases;
+          if (!body->has("releaseIds") || !body->raw("releaseIds").is_array() || body->raw("releaseIds").empty()
+              || body->raw("releaseIds").size() > max_releases) {
+            body->invalid("releaseIds", "must be an array of 1 to " + std::to_string(max_releases) + " release ids");
+          } else {
+            for (const auto& v : body->raw("releaseIds")) {
+              if (!v.is_number_integer() || v.get<std::int64_t>() < 1) {
+                body->invalid("releaseIds", "must hold positive integers; got " + v.dump().substr(0, 40));
+                break;
+              }
+              releases.push_back(v.get<std::int64_t>());
+            }
+          }
+          const auto platforms = read_platform_ids(*body, s);
+          const auto scheduled = body->time("scheduledAt", false);
+          if (body->reply_if_invalid(res))
+            return;
+          domain::new_job nj;
+          nj.account_id = ctx.who->user.id;
+          nj.kind = "bulk_distribution";
+          nj.payload = json{{"platformIds", platforms}, {"releases", releases.size()}}.dump();
+          nj.scheduled_at = scheduled;
+          const auto job = s.store.delivery().create_bulk(nj, releases);
+          audit(s, req, ctx.who, "bulk_distribution_requested", "job:" + std::to_string(job.id),
+                {{"releases", releases.size()}, {"platformIds", platforms}, {"scheduledAt", time_or_null(scheduled)}});
+          s.runtime.nudge();
+          res.set_header("Location", "/api/jobs/" + std::to_string(job.id));
+          send_data(res, 202, job_json(job));
+        });
+}
+
 void add_delivery_routes(router& r, services& s) {
   add_platform_routes(r, s);
   add_delivery_routes_inner(r, s);
+  add_bulk_route(r, s);
 }
 
 } // namespace tunemantra::http

@@ -7,7 +7,6 @@
 #include "actors/runtime.hpp"
 #include "config/config.hpp"
 #include "domain/crypto.hpp"
-#include "domain/release_check.hpp"
 #include "http/metrics.hpp"
 #include "http/rate_limit.hpp"
 #include "persistence/media_files.hpp"
@@ -53,10 +52,6 @@ void add_media_routes(router& r, services& s);
 void add_delivery_routes(router& r, services& s);
 /// Admin: /api/users, /api/users/{id}, /api/audit.
 void add_user_routes(router& r, services& s);
-
-/// The release's validation issues today (its tracks with their splits); what
-/// POST /api/releases/{id}/validate shows and what a distribution must pass.
-std::vector<domain::release_issue> release_issues(services& s, std::int64_t account, const domain::release& release);
 
 /// Records a security event in the audit log; a failure to record is logged, never fatal.
 void audit(services& s, const httplib::Request& req, const principal* who, std::string action, std::string target,

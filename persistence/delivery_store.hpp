@@ -3,6 +3,7 @@
 // delivery per platform, created in one transaction; every delivery status change is a
 // compare-and-set from the statuses the caller expects and writes a job event with it.
 
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -32,6 +33,28 @@ struct delivery_transition {
   std::int64_t delivery_id = 0;
   std::vector<domain::delivery_status> from;
   delivery_change change;
+};
+
+/// One release of a bulk distribution.
+struct bulk_item {
+  int position = 0;
+  std::int64_t release_id = 0;
+  std::string status; ///< pending, queued or invalid
+  std::string reason; ///< why it is invalid
+};
+
+/// The outcome of checking one pending bulk item: queue it (empty reason) or refuse it.
+struct bulk_check {
+  int position = 0;
+  std::int64_t release_id = 0;
+  std::string reason;
+};
+
+/// How many deliveries of a job are in a status, per platform.
+struct delivery_count {
+  std::int64_t platform_id = 0;
+  domain::delivery_status status = domain::delivery_status::pending;
+  std::int64_t count = 0;
 };
 
 class delivery_store {
@@ -64,6 +87,31 @@ public:
   virtual std::vector<bool> transition_all(const std::vector<delivery_transition>& batch) = 0;
   /// Cancels every unsettled delivery of the job; how many.
   virtual int cancel_deliveries(std::int64_t job_id) = 0;
+
+  /// The job's unsettled deliveries, at most `per_platform` of each platform, due ones first.
+  virtual std::vector<domain::delivery> open_deliveries(std::int64_t job_id, int per_platform) = 0;
+  /// The job's deliveries counted by platform and status.
+  virtual std::vector<delivery_count> delivery_counts(std::int64_t job_id) = 0;
+  /// The job's failed deliveries, oldest first, at most `limit`.
+  virtual std::vector<domain::delivery> failed_deliveries(std::int64_t job_id, int limit) = 0;
+
+  // --- bulk distributions ---------------------------------------------------------------------
+  /// Creates the bulk job and one pending item per release, in order, in one transaction.
+  virtual domain::job create_bulk(const domain::new_job& job, const std::vector<std::int64_t>& releases) = 0;
+  /// The first `limit` pending items of the job.
+  virtual std::vector<bulk_item> pending_bulk_items(std::int64_t job_id, int limit) = 0;
+  /// Records checked items in one transaction: an accepted one gets one delivery per platform
+  /// under the bulk job (`scheduled` when the job has a time, else `pending`) and becomes
+  /// `queued`; a refused one becomes `invalid` with its reason. Items no longer pending are left
+  /// alone. Returns the deliveries created.
+  virtual int settle_bulk_items(std::int64_t job_id, std::int64_t account, const std::vector<bulk_check>& checked,
+                                const std::vector<std::int64_t>& platforms, std::optional<domain::millis> scheduled_at) = 0;
+  /// Items by status: {pending, queued, invalid}.
+  virtual std::array<std::int64_t, 3> count_bulk_items(std::int64_t job_id) = 0;
+  /// The invalid items, in order, at most `limit`.
+  virtual std::vector<bulk_item> invalid_bulk_items(std::int64_t job_id, int limit) = 0;
+  /// Marks `distributed` every release the job delivered somewhere; how many changed.
+  virtual int mark_releases_distributed(std::int64_t job_id) = 0;
 };
 
 } // namespace tunemantra::persistence

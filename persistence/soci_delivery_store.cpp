@@ -91,12 +91,36 @@ auto select_all(soci::session& s, const std::string& sql, Bind bind) {
   return out;
 }
 
+/// Inserts one delivery and gives it its MessageId `TM-<job>-<delivery>`: unique per delivery,
+/// stable across retries and restarts, the platform's dedupe key.
+void insert_delivery(soci::session& s, long long job_id, long long account, long long release, long long platform,
+                     const std::string& action, const std::string& status, std::optional<domain::millis> scheduled_at) {
+  long long id = 0, now = domain::now_millis(), scheduled = scheduled_at.value_or(0);
+  soci::indicator scheduled_ind = scheduled_at ? soci::i_ok : soci::i_null;
+  const std::string placeholder = "new-" + std::to_string(job_id) + "-" + std::to_string(release) + "-" + std::to_string(platform);
+  s << "INSERT INTO deliveries (job_id, account_id, release_id, platform_id, action, status, message_id, "
+       "scheduled_at, created_at, updated_at) VALUES (:j, :a, :r, :p, :ac, :s, :m, :sc, :c, :u) RETURNING id",
+    soci::use(job_id), soci::use(account), soci::use(release), soci::use(platform), soci::use(action),
+    soci::use(status), soci::use(placeholder), soci::use(scheduled, scheduled_ind), soci::use(now), soci::use(now),
+    soci::into(id);
+  const std::string message_id = "TM-" + std::to_string(job_id) + "-" + std::to_string(id);
+  s << "UPDATE deliveries SET message_id = :m WHERE id = :i", soci::use(message_id), soci::use(id);
+}
+
+constexpr const char* open_statuses = "('pending', 'scheduled', 'delivering', 'takedown_pending')";
+
 std::optional<domain::platform> platform_by_id(soci::session& s, long long id) {
   auto rows = select_all<platform_row>(s, std::string("SELECT ") + platform_columns + " FROM platforms WHERE id = :i",
                                        [&](auto& t) { t, soci::use(id); });
   if (rows.empty())
     return std::nullopt;
   return rows.front();
+}
+
+/// The deliveries matching `tail` ("WHERE ... ORDER BY ..."; `bind` adds its parameters).
+template <class Bind>
+std::vector<domain::delivery> deliveries_where(soci::session& s, const std::string& tail, Bind bind) {
+  return select_all<delivery_row>(s, std::string("SELECT ") + delivery_columns + " FROM deliveries " + tail, bind);
 }
 
 /// The one delivery matching `where` (one placeholder, bound to `value`).
@@ -176,20 +200,8 @@ domain::job soci_delivery_store::create_deliveries(const domain::new_job& job, s
                         : action == domain::ern_action::takedown ? domain::delivery_status::takedown_pending
                                                                  : domain::delivery_status::pending;
     const std::string status_text{domain::to_string(status)}, action_text{domain::to_string(action)};
-    long long acc = account, rel = release, now = domain::now_millis(), scheduled = job.scheduled_at.value_or(0);
-    soci::indicator scheduled_ind = job.scheduled_at ? soci::i_ok : soci::i_null;
-    for (const auto platform_id : platforms) {
-      long long platform = platform_id, id = 0;
-      const std::string placeholder = "new-" + std::to_string(job_id) + "-" + std::to_string(platform);
-      s << "INSERT INTO deliveries (job_id, account_id, release_id, platform_id, action, status, message_id, "
-           "scheduled_at, created_at, updated_at) VALUES (:j, :a, :r, :p, :ac, :s, :m, :sc, :c, :u) RETURNING id",
-        soci::use(job_id), soci::use(acc), soci::use(rel), soci::use(platform), soci::use(action_text),
-        soci::use(status_text), soci::use(placeholder), soci::use(scheduled, scheduled_ind), soci::use(now),
-        soci::use(now), soci::into(id);
-      // Unique per delivery, stable across retries and restarts: the platform's dedupe key.
-      const std::string message_id = "TM-" + std::to_string(job_id) + "-" + std::to_string(id);
-      s << "UPDATE deliveries SET message_id = :m WHERE id = :i", soci::use(message_id), soci::use(id);
-    }
+    for (const auto platform_id : platforms)
+      insert_delivery(s, job_id, account, release, platform_id, action_text, status_text, job.scheduled_at);
     long long total = static_cast<long long>(platforms.size());
     s << "UPDATE jobs SET progress_total = :t WHERE id = :i", soci::use(total), soci::use(job_id);
     out = *select_job(s, job_id);
@@ -215,9 +227,7 @@ std::vector<domain::delivery> soci_delivery_store::deliveries_of_job(std::int64_
   std::vector<domain::delivery> out;
   long long job = job_id;
   pool_.run([&](soci::session& s) {
-    out = select_all<delivery_row>(
-      s, std::string("SELECT ") + delivery_columns + " FROM deliveries WHERE job_id = :j ORDER BY id",
-      [&](auto& t) { t, soci::use(job); });
+    out = deliveries_where(s, "WHERE job_id = :j ORDER BY id", [&](auto& t) { t, soci::use(job); });
   });
   return out;
 }
@@ -309,6 +319,155 @@ int soci_delivery_store::cancel_deliveries(std::int64_t job_id) {
       insert_event(s, job, "delivery", std::to_string(cancelled) + " pending deliveries cancelled", "null");
   });
   return cancelled;
+}
+
+std::vector<domain::delivery> soci_delivery_store::open_deliveries(std::int64_t job_id, int per_platform) {
+  std::vector<domain::delivery> out;
+  long long job = job_id, k = std::max(per_platform, 1);
+  pool_.run([&](soci::session& s) {
+    // A window per platform, so a platform whose deliveries all wait never hides another's.
+    out = select_all<delivery_row>(
+      s,
+      std::string("SELECT ") + delivery_columns + " FROM (SELECT " + delivery_columns
+        + ", ROW_NUMBER() OVER (PARTITION BY platform_id ORDER BY next_attempt_at, id) AS rn FROM deliveries "
+          "WHERE job_id = :j AND status IN "
+        + open_statuses + ") x WHERE rn <= :k ORDER BY next_attempt_at, id",
+      [&](auto& t) { t, soci::use(job), soci::use(k); });
+  });
+  return out;
+}
+
+std::vector<delivery_count> soci_delivery_store::delivery_counts(std::int64_t job_id) {
+  std::vector<delivery_count> out;
+  long long job = job_id;
+  pool_.run([&](soci::session& s) {
+    out.clear();
+    long long platform = 0, count = 0;
+    std::string status;
+    soci::statement st = (s.prepare << "SELECT platform_id, status, COUNT(*) FROM deliveries WHERE job_id = :j "
+                                       "GROUP BY platform_id, status ORDER BY platform_id, status",
+                          soci::into(platform), soci::into(status), soci::into(count), soci::use(job));
+    st.execute(false);
+    while (st.fetch())
+      out.push_back({platform, domain::parse_delivery_status(status).value_or(domain::delivery_status::failed), count});
+  });
+  return out;
+}
+
+std::vector<domain::delivery> soci_delivery_store::failed_deliveries(std::int64_t job_id, int limit) {
+  std::vector<domain::delivery> out;
+  long long job = job_id, lim = std::max(limit, 1);
+  pool_.run([&](soci::session& s) {
+    out = deliveries_where(s, "WHERE job_id = :j AND status = 'failed' ORDER BY id LIMIT :l",
+                           [&](auto& t) { t, soci::use(job), soci::use(lim); });
+  });
+  return out;
+}
+
+domain::job soci_delivery_store::create_bulk(const domain::new_job& job, const std::vector<std::int64_t>& releases) {
+  domain::job out;
+  pool_.transact([&](soci::session& s) {
+    const long long job_id = insert_job(s, job);
+    // Multi-row inserts: 10,000 items are a few statements, so the 202 comes at once.
+    constexpr std::size_t rows_per_insert = 250;
+    for (std::size_t from = 0; from < releases.size(); from += rows_per_insert) {
+      const auto to = std::min(releases.size(), from + rows_per_insert);
+      std::string sql = "INSERT INTO bulk_items (job_id, position, release_id, status) VALUES ";
+      for (std::size_t i = from; i < to; ++i) // integers only: nothing from the client reaches the text
+        sql += (i == from ? "(" : ", (") + std::to_string(job_id) + ", " + std::to_string(i) + ", "
+               + std::to_string(releases[i]) + ", 'pending')";
+      s << sql;
+    }
+    out = *select_job(s, job_id);
+  });
+  return out;
+}
+
+namespace {
+
+std::vector<bulk_item> bulk_items_where(soci::session& s, long long job, const std::string& status, long long limit) {
+  std::vector<bulk_item> out;
+  bulk_item item;
+  long long release = 0;
+  soci::statement st = (s.prepare << "SELECT position, release_id, status, reason FROM bulk_items WHERE job_id = :j "
+                                     "AND status = :s ORDER BY position LIMIT :l",
+                        soci::into(item.position), soci::into(release), soci::into(item.status), soci::into(item.reason),
+                        soci::use(job), soci::use(status), soci::use(limit));
+  st.execute(false);
+  while (st.fetch()) {
+    item.release_id = release;
+    out.push_back(item);
+  }
+  return out;
+}
+
+} // namespace
+
+std::vector<bulk_item> soci_delivery_store::pending_bulk_items(std::int64_t job_id, int limit) {
+  std::vector<bulk_item> out;
+  pool_.run([&](soci::session& s) { out = bulk_items_where(s, job_id, "pending", std::max(limit, 1)); });
+  return out;
+}
+
+std::vector<bulk_item> soci_delivery_store::invalid_bulk_items(std::int64_t job_id, int limit) {
+  std::vector<bulk_item> out;
+  pool_.run([&](soci::session& s) { out = bulk_items_where(s, job_id, "invalid", std::max(limit, 1)); });
+  return out;
+}
+
+int soci_delivery_store::settle_bulk_items(std::int64_t job_id, std::int64_t account, const std::vector<bulk_check>& checked,
+                                           const std::vector<std::int64_t>& platforms,
+                                           std::optional<domain::millis> scheduled_at) {
+  int created = 0;
+  pool_.transact([&](soci::session& s) {
+    created = 0;
+    const std::string status{domain::to_string(scheduled_at ? domain::delivery_status::scheduled : domain::delivery_status::pending)};
+    const std::string action{domain::to_string(domain::ern_action::initial)};
+    long long job = job_id;
+    for (const auto& c : checked) {
+      const std::string next = c.reason.empty() ? "queued" : "invalid";
+      soci::statement st = (s.prepare << "UPDATE bulk_items SET status = :s, reason = :r WHERE job_id = :j AND position = :p "
+                                         "AND status = 'pending'",
+                            soci::use(next), soci::use(c.reason), soci::use(job), soci::use(c.position));
+      st.execute(true);
+      if (st.get_affected_rows() != 1 || !c.reason.empty())
+        continue; // settled before, or refused
+      for (const auto platform : platforms) {
+        insert_delivery(s, job_id, account, c.release_id, platform, action, status, scheduled_at);
+        ++created;
+      }
+    }
+  });
+  return created;
+}
+
+std::array<std::int64_t, 3> soci_delivery_store::count_bulk_items(std::int64_t job_id) {
+  std::array<std::int64_t, 3> out{0, 0, 0};
+  long long job = job_id;
+  pool_.run([&](soci::session& s) {
+    out = {0, 0, 0};
+    std::string status;
+    long long count = 0;
+    soci::statement st = (s.prepare << "SELECT status, COUNT(*) FROM bulk_items WHERE job_id = :j GROUP BY status",
+                          soci::into(status), soci::into(count), soci::use(job));
+    st.execute(false);
+    while (st.fetch())
+      out[status == "pending" ? 0 : status == "queued" ? 1 : 2] += count;
+  });
+  return out;
+}
+
+int soci_delivery_store::mark_releases_distributed(std::int64_t job_id) {
+  int changed = 0;
+  long long job = job_id, now = domain::now_millis();
+  pool_.transact([&](soci::session& s) {
+    soci::statement st = (s.prepare << "UPDATE releases SET status = 'distributed', updated_at = :u WHERE status <> 'distributed' "
+                                       "AND id IN (SELECT release_id FROM deliveries WHERE job_id = :j AND status = 'delivered')",
+                          soci::use(now), soci::use(job));
+    st.execute(true);
+    changed = static_cast<int>(st.get_affected_rows());
+  });
+  return changed;
 }
 
 } // namespace tunemantra::persistence

@@ -25,6 +25,16 @@ public:
                   const delivery_change& change) override;
   std::vector<bool> transition_all(const std::vector<delivery_transition>& batch) override;
   int cancel_deliveries(std::int64_t job_id) override;
+  std::vector<domain::delivery> open_deliveries(std::int64_t job_id, int per_platform) override;
+  std::vector<delivery_count> delivery_counts(std::int64_t job_id) override;
+  std::vector<domain::delivery> failed_deliveries(std::int64_t job_id, int limit) override;
+  domain::job create_bulk(const domain::new_job& job, const std::vector<std::int64_t>& releases) override;
+  std::vector<bulk_item> pending_bulk_items(std::int64_t job_id, int limit) override;
+  int settle_bulk_items(std::int64_t job_id, std::int64_t account, const std::vector<bulk_check>& checked,
+                        const std::vector<std::int64_t>& platforms, std::optional<domain::millis> scheduled_at) override;
+  std::array<std::int64_t, 3> count_bulk_items(std::int64_t job_id) override;
+  std::vector<bulk_item> invalid_bulk_items(std::int64_t job_id, int limit) override;
+  int mark_releases_distributed(std::int64_t job_id) override;
 
 private:
   connection_pool& pool_;

@@ -9,7 +9,7 @@ PACKAGES=(
   libtomlplusplus-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   openssl libssl-dev libsystemd-dev libpugixml-dev libxml2-dev libxml2-utils libcli11-dev
   libsndfile1-dev libebur128-dev libpng-dev libjpeg62-turbo-dev
-  iso-codes postgresql postgresql-client sqlite3 curl systemd python3
+  iso-codes postgresql postgresql-client sqlite3 curl systemd python3 wrk nginx-light
 )
 
 missing=()

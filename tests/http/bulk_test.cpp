@@ -1,0 +1,140 @@
+// Bulk distributions over real HTTP on both databases: refused releases are reported per item
+// (unknown, another account's, not ready, already on the platform) while the rest go out; cancel
+// stops what is not sent and keeps what is; bad requests get 400.
+
+#include <gtest/gtest.h>
+
+#include "tests/http/delivery_fixture.hpp"
+#include "tests/support/delivery_seed.hpp"
+#include "tests/support/fake_platform.hpp"
+
+namespace tunemantra::http {
+namespace {
+
+class bulk_api : public delivery_fixture {
+protected:
+  test::fake_platform fake_;
+
+  /// `n` ready releases of `key`'s account, seeded through the store (the http connector sends
+  /// hashes, not files).
+  std::vector<std::int64_t> seeded_releases(const std::string& key, int n) {
+    const auto me = body_of(as(key).Get("/api/auth/me"))["data"];
+    const test::seeded_account account{me["id"].get<std::int64_t>(), created(post(key, "/api/artists", {{"name", "Bulk"}}))};
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < n; ++i)
+      ids.push_back(test::seed_ready_release(live_->store(), account, "Bulk " + std::to_string(i)));
+    return ids;
+  }
+
+  std::int64_t bulk(const std::string& key, const std::vector<std::int64_t>& releases, const std::vector<std::int64_t>& platforms) {
+    auto r = post(key, "/api/bulk-distributions", {{"releaseIds", releases}, {"platformIds", platforms}});
+    EXPECT_EQ(r->status, 202) << r->body;
+    EXPECT_EQ(r->get_header_value("Location"), "/api/jobs/" + std::to_string(body_of(r)["data"]["id"].get<std::int64_t>()));
+    return body_of(r)["data"]["id"];
+  }
+};
+
+TEST_P(bulk_api, refused_releases_are_reported_per_item_and_the_rest_go_out) {
+  const auto web = http_platform("web", fake_.url());
+  const auto folder = folder_platform("folder");
+  auto good = seeded_releases(alice_, 5);
+  const auto with_files = ready_release(alice_, 1); // real files, so the folder connector can link them
+  good.push_back(with_files);
+  // Already on the web platform: refused, not sent twice.
+  const auto earlier = created(post(alice_, "/api/releases/" + std::to_string(good[0]) + "/distributions", {{"platformIds", {web}}}));
+  EXPECT_EQ(wait_terminal(alice_, earlier)["status"], "succeeded");
+  const auto not_ready = created(post(alice_, "/api/releases", {{"title", "Draft"}, {"type", "single"}, {"releaseDate", "2099-01-01"}, {"artistId", created(post(alice_, "/api/artists", {{"name", "X"}}))}}));
+  const auto foreign = seeded_releases(bob_, 1).front();
+
+  std::vector<std::int64_t> asked = good;
+  asked.insert(asked.begin() + 2, {not_ready, foreign, 987654321});
+  // The folder platform needs real files: only `with_files` can reach it, so send the others to web only.
+  const auto job = bulk(alice_, asked, {web});
+  const auto done = wait_terminal(alice_, job);
+  EXPECT_EQ(done["status"], "partially_failed") << done.dump();
+  EXPECT_EQ(done["kind"], "bulk_distribution");
+  const auto& result = done["result"];
+  EXPECT_EQ(result["releases"]["total"], 9);
+  EXPECT_EQ(result["releases"]["queued"], 5);
+  EXPECT_EQ(result["releases"]["invalid"], 4);
+  EXPECT_EQ(done["progress"]["total"], 9);
+  EXPECT_EQ(done["progress"]["done"], 9);
+  EXPECT_EQ(done["progress"]["failed"], 4);
+  std::map<std::int64_t, std::string> reasons;
+  for (const auto& item : result["invalidReleases"])
+    reasons[item["releaseId"]] = item["reason"];
+  ASSERT_EQ(reasons.size(), 4u) << result.dump();
+  EXPECT_NE(reasons[good[0]].find("already on platform"), std::string::npos) << reasons[good[0]];
+  EXPECT_NE(reasons[not_ready].find("not ready for platforms: "), std::string::npos) << reasons[not_ready];
+  EXPECT_NE(reasons[not_ready].find("ARTWORK_MISSING"), std::string::npos) << reasons[not_ready];
+  EXPECT_EQ(reasons[foreign], "no release " + std::to_string(foreign) + " in this account"); // no leak: as if unknown
+  EXPECT_EQ(reasons[987654321], "no release 987654321 in this account");
+  for (std::size_t i = 1; i < good.size(); ++i) {
+    const auto d = delivery_on(alice_, good[i], web);
+    EXPECT_EQ(d["status"], "delivered");
+    EXPECT_EQ(fake_.accepted(d["messageId"]), 1);
+    EXPECT_EQ(body_of(as(alice_).Get("/api/releases/" + std::to_string(good[i])))["data"]["status"], "distributed");
+  }
+  EXPECT_EQ(fake_.duplicates(), 0);
+  EXPECT_EQ(fake_.distinct_messages(), 6); // the earlier distribution and the five new ones
+
+  // The folder platform gets a real ERN batch from a bulk job too.
+  const auto second = bulk(alice_, {with_files}, {folder});
+  EXPECT_EQ(wait_terminal(alice_, second)["status"], "succeeded");
+  EXPECT_EQ(delivery_on(alice_, with_files, folder)["status"], "delivered");
+}
+
+TEST_P(bulk_api, cancel_stops_what_is_not_sent_and_keeps_what_is) {
+  fake_.set({250, 0, 0});
+  const auto slow = http_platform("slow", fake_.url(), 5, 1);
+  const auto releases = seeded_releases(alice_, 12);
+  const auto job = bulk(alice_, releases, {slow});
+  wait_job(alice_, job, [](const json& j) { return j["progress"]["done"].get<int>() >= 2; });
+  const auto r = as(alice_).Post("/api/jobs/" + std::to_string(job) + "/cancel", "", "application/json");
+  EXPECT_EQ(r->status, 202);
+  EXPECT_EQ(wait_terminal(alice_, job)["status"], "cancelled");
+  std::this_thread::sleep_for(600ms); // a send under way finishes; nothing new starts
+  const int received = fake_.total_received();
+  std::this_thread::sleep_for(600ms);
+  EXPECT_EQ(fake_.total_received(), received);
+  int delivered = 0, cancelled = 0;
+  for (const auto release : releases) {
+    const auto ds = distributions(alice_, release);
+    if (ds.empty())
+      continue; // not checked before the cancel: no delivery was made
+    const auto status = ds[0]["status"].get<std::string>();
+    delivered += status == "delivered";
+    cancelled += status == "cancelled";
+    EXPECT_TRUE(status == "delivered" || status == "cancelled") << status;
+  }
+  EXPECT_GE(delivered, 2);
+  EXPECT_LT(delivered, 12);
+  EXPECT_EQ(delivered, received); // each accepted once, none cancelled after being sent
+}
+
+TEST_P(bulk_api, bad_requests_are_refused_with_reasons) {
+  const auto web = http_platform("web", fake_.url());
+  const json bad[] = {
+    {{"platformIds", {web}}},
+    {{"releaseIds", json::array()}, {"platformIds", {web}}},
+    {{"releaseIds", {"1"}}, {"platformIds", {web}}},
+    {{"releaseIds", {0}}, {"platformIds", {web}}},
+    {{"releaseIds", std::vector<int>(10'001, 1)}, {"platformIds", {web}}},
+    {{"releaseIds", {1}}},
+    {{"releaseIds", {1}}, {"platformIds", {99999}}},
+    {{"releaseIds", {1}}, {"platformIds", {web}}, {"scheduledAt", "soon"}},
+  };
+  for (const auto& body : bad) {
+    const auto r = post(alice_, "/api/bulk-distributions", body);
+    EXPECT_EQ(r->status, 400) << body.dump().substr(0, 200);
+    EXPECT_EQ(body_of(r)["error"]["code"], "VALIDATION_ERROR");
+  }
+  const auto r = as(alice_).Post("/api/bulk-distributions", "{nope", "application/json");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(body_of(r)["error"]["code"], "MALFORMED_JSON");
+}
+
+INSTANTIATE_TEST_SUITE_P(backends, bulk_api, test::both_backends(), test::backend_name);
+
+} // namespace
+} // namespace tunemantra::http
