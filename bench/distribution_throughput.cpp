@@ -3,7 +3,11 @@
 // temp folder). Prints deliveries/second, p50/p99 from job creation (the 202) to delivered, and
 // the daemon's peak RSS. bench/run.sh runs it on SQLite and PostgreSQL next to pgbench -N.
 //
-//   distribution_throughput --url <database url> [--releases 200] [--platforms 4] [--label sqlite]
+//   distribution_throughput --url <database url> [--releases 200] [--platforms 4] [--label sqlite] [--bulk]
+//
+// --bulk sends all releases as one bulk distribution (POST /api/bulk-distributions does the same
+// store call) and prints the bulk table instead: total time, deliveries/s, peak RSS, RSS per
+// in-flight delivery (peak over idle, divided by the platforms' concurrency) and database growth.
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +17,9 @@
 #include <iostream>
 #include <string>
 #include <thread>
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
 
 #include "domain/crypto.hpp"
 #include "domain/time.hpp"
@@ -27,13 +34,31 @@ using namespace std::chrono_literals;
 
 namespace {
 
-long peak_rss_kib(int pid) {
+/// VmHWM (peak) or VmRSS (now) of a process, KiB.
+long rss_kib(int pid, const std::string& field = "VmHWM:") {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0)
-      return std::stol(line.substr(6));
+    if (line.rfind(field, 0) == 0)
+      return std::stol(line.substr(field.size()));
   return 0;
+}
+
+/// Bytes the database takes: the SQLite file and its WAL, or pg_database_size.
+long long database_bytes(const std::string& url) {
+  if (url.rfind("sqlite://", 0) == 0) {
+    long long total = 0;
+    for (const auto* suffix : {"", "-wal"}) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(url.substr(9) + suffix, ec);
+      total += ec ? 0 : static_cast<long long>(size);
+    }
+    return total;
+  }
+  soci::session s(soci::postgresql, url + "?connect_timeout=10"); // libpq reads the URI as its conninfo
+  long long size = 0;
+  s << "SELECT pg_database_size(current_database())", soci::into(size);
+  return size;
 }
 
 std::string arg(int argc, char** argv, const std::string& name, const std::string& fallback) {
@@ -50,6 +75,7 @@ int main(int argc, char** argv) {
   const int releases = std::stoi(arg(argc, argv, "--releases", "200"));
   const int platforms = std::stoi(arg(argc, argv, "--platforms", "4"));
   const auto label = arg(argc, argv, "--label", "db");
+  const bool bulk = std::find_if(argv + 1, argv + argc, [](const char* a) { return std::string(a) == "--bulk"; }) != argv + argc;
   if (url.empty()) {
     std::cerr << "usage: distribution_throughput --url <database url> [--releases N] [--platforms M] [--label name]\n";
     return 2;
@@ -107,8 +133,11 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Distributions arrive from 4 clients at once, as the distribution endpoint creates them.
-  constexpr int clients = 4;
+  const long idle_rss = rss_kib(daemon.pid(), "VmRSS:");
+  const long long bytes_before = database_bytes(url);
+  // Distributions arrive from 4 clients at once, as the distribution endpoint creates them; or as
+  // one bulk job.
+  const int clients = bulk ? 0 : 4;
   std::vector<std::vector<std::int64_t>> made(clients);
   std::vector<std::thread> senders;
   for (int c = 0; c < clients; ++c)
@@ -123,13 +152,26 @@ int main(int argc, char** argv) {
   std::vector<std::int64_t> jobs;
   for (const auto& m : made)
     jobs.insert(jobs.end(), m.begin(), m.end());
+  if (bulk) {
+    tmn::domain::new_job nj;
+    nj.account_id = account.user_id;
+    nj.kind = "bulk_distribution";
+    nj.payload = "{\"platformIds\": [" + [&] {
+      std::string ids;
+      for (const auto id : platform_ids)
+        ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+      return ids;
+    }() + "]}";
+    jobs.push_back(store->delivery().create_bulk(nj, release_ids).id);
+  }
   for (int i = 0; i < 6000 && !store->active_jobs().empty(); ++i) // up to 10 minutes
     std::this_thread::sleep_for(100ms);
   std::vector<tmn::domain::delivery> all;
   for (const auto job : jobs)
     for (const auto& d : store->delivery().deliveries_of_job(job))
       all.push_back(d);
-  const long rss = peak_rss_kib(daemon.pid());
+  const long rss = rss_kib(daemon.pid());
+  const long long bytes_after = database_bytes(url);
   daemon.signal(SIGTERM);
   daemon.wait(30s);
 
@@ -147,7 +189,17 @@ int main(int argc, char** argv) {
   std::sort(latencies.begin(), latencies.end());
   auto pct = [&](double q) { return latencies.empty() ? 0.0 : latencies[static_cast<std::size_t>(q * (latencies.size() - 1))]; };
   const double seconds = std::max(1.0, static_cast<double>(last - first)) / 1000.0;
-  std::printf("| %-10s | %14d x %d | %9d | %12.1f | %6.0f | %6.0f | %12.1f |\n", label.c_str(), releases, platforms, delivered,
-              delivered / seconds, pct(0.50), pct(0.99), rss / 1024.0);
+  if (bulk) {
+    const auto job = store->find_job(jobs.front());
+    const double total_s = static_cast<double>(job->updated_at - job->created_at) / 1000.0;
+    const int in_flight = 8 * platforms; // each platform's maxConcurrency
+    std::printf("| %-10s | %14d x %d | %9d | %7.1f | %12.1f | %12.1f | %21.1f | %14.1f | %s\n", label.c_str(), releases,
+                platforms, delivered, total_s, delivered / seconds, rss / 1024.0,
+                static_cast<double>(rss - idle_rss) / in_flight, static_cast<double>(bytes_after - bytes_before) / 1048576.0,
+                std::string(tmn::domain::to_string(job->status)).c_str());
+  } else {
+    std::printf("| %-10s | %14d x %d | %9d | %12.1f | %6.0f | %6.0f | %12.1f |\n", label.c_str(), releases, platforms,
+                delivered, delivered / seconds, pct(0.50), pct(0.99), rss / 1024.0);
+  }
   return delivered == static_cast<int>(all.size()) && !all.empty() ? 0 : 1;
 }

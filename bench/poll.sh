@@ -29,6 +29,8 @@ host = "127.0.0.1"
 port = $port
 [database]
 url = "sqlite://$work/tm.db"
+# One connection per HTTP thread: pollers never queue for a connection (see docs/performance.md).
+pool_size = 64
 [log]
 level = "warn"
 [rate_limit]

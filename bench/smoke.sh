@@ -18,3 +18,6 @@ echo "| ---------- | -------------------- | --------- | ------------ | ------ | 
   || { tail -50 "$work/sqlite.log"; exit 1; }
 "$build/bench/distribution_throughput" --url "${admin%/postgres}/$db" --releases 30 --platforms 2 --label postgresql 2>"$work/pg.log" \
   || { tail -50 "$work/pg.log"; exit 1; }
+echo "bulk:"
+"$build/bench/distribution_throughput" --bulk --url "sqlite://$work/bulk.db" --releases 30 --platforms 2 --label sqlite 2>"$work/bulk.log" \
+  || { tail -50 "$work/bulk.log"; exit 1; }

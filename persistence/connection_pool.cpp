@@ -8,6 +8,7 @@
 
 #include "domain/log.hpp"
 #include "persistence/errors.hpp"
+#include "persistence/sqlite_library.hpp"
 
 namespace tunemantra::persistence {
 
@@ -20,6 +21,8 @@ soci::session& connection_pool::lease::operator*() const { return *pool_->sessio
 
 connection_pool::connection_pool(database_url url, pool_options options)
   : url_(std::move(url)), options_(options) {
+  if (url_.backend == backend_kind::sqlite)
+    configure_sqlite_library();
   if (options_.size == 0)
     options_.size = 1;
   for (std::size_t i = 0; i < options_.size; ++i) {
