@@ -186,6 +186,23 @@ void add_job_routes(router& r, services& s) {
           send_data(res, 200, std::move(items), {{"after", after}, {"limit", limit}});
         });
 
+  r.add("POST", "/api/jobs/{id}/retry", access::needs("admin"),
+        [&s](const httplib::Request& req, httplib::Response& res, const request_ctx& ctx) {
+          const auto& p = ctx.params;
+          try {
+            const auto retried = s.store.retry_job(std::stoll(p[0]));
+            if (!retried)
+              return send_error(res, "NOT_FOUND", "no job " + p[0]);
+            audit(s, req, ctx.who, "job_retried", "job:" + p[0],
+                  {{"deliveries", retried->deliveries}, {"releases", retried->releases}});
+            s.runtime.nudge();
+            send_job(res, 202, retried->job);
+          } catch (const persistence::invalid_transition& e) {
+            const auto job = s.store.find_job(std::stoll(p[0]));
+            send_error(res, "INVALID_STATE", e.what(), {{"status", job ? domain::to_string(job->status) : "unknown"}});
+          }
+        });
+
   r.add("POST", "/api/jobs/{id}/cancel", access::user(),
         [&s](const httplib::Request&, httplib::Response& res, const request_ctx& ctx) {
           const auto& p = ctx.params;

@@ -196,6 +196,41 @@ public:
     return out;
   }
 
+  std::optional<retried> retry_job(std::int64_t id) override {
+    auto out = write<std::optional<retried>>([&](soci::session& s) -> std::optional<retried> {
+      auto current = select_job(s, id, url_.backend == backend_kind::postgresql ? " FOR UPDATE" : "");
+      if (!current)
+        return std::nullopt;
+      if (current->status != job_status::failed && current->status != job_status::partially_failed)
+        throw invalid_transition("only a failed or partially failed job can be retried; job " + std::to_string(id) + " is "
+                                 + std::string(domain::to_string(current->status)));
+      long long job_id = id, now = domain::now_millis();
+      retried r;
+      soci::statement deliveries =
+        (s.prepare << "UPDATE deliveries SET status = CASE WHEN action = 'takedown' THEN 'takedown_pending' ELSE 'pending' END, "
+                      "attempts = 0, next_attempt_at = 0, updated_at = :u WHERE job_id = :j AND status = 'failed'",
+         soci::use(now), soci::use(job_id));
+      deliveries.execute(true);
+      r.deliveries = deliveries.get_affected_rows();
+      soci::statement items = (s.prepare << "UPDATE bulk_items SET status = 'pending', reason = '' WHERE job_id = :j AND status = 'invalid'",
+                               soci::use(job_id));
+      items.execute(true);
+      r.releases = items.get_affected_rows();
+      s << "UPDATE jobs SET status = 'queued', error = '', finished_at = NULL, updated_at = :u, row_version = row_version + 1 "
+           "WHERE id = :id",
+        soci::use(now), soci::use(job_id);
+      insert_event(s, id, "retry",
+                   std::string(domain::to_string(current->status)) + " -> queued: " + std::to_string(r.deliveries)
+                     + " failed deliveries and " + std::to_string(r.releases) + " refused releases again",
+                   "{\"deliveries\":" + std::to_string(r.deliveries) + ",\"releases\":" + std::to_string(r.releases) + "}");
+      r.job = *select_job(s, id);
+      return r;
+    });
+    if (out)
+      changes_.changed(id);
+    return out;
+  }
+
   int release_due_jobs(domain::millis now) override {
     const int released = write<int>([&](soci::session& s) {
       long long at = now;

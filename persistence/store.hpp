@@ -62,6 +62,18 @@ public:
   /// nullopt when the job does not exist; throws invalid_transition when the change is not allowed.
   virtual std::optional<domain::job> update_job(std::int64_t id, const domain::job_update& update) = 0;
 
+  /// What retry_job put back to work.
+  struct retried {
+    domain::job job;
+    std::int64_t deliveries = 0; ///< failed deliveries made pending again (attempts from zero)
+    std::int64_t releases = 0;   ///< refused bulk releases to be checked again
+  };
+  /// Re-runs a `failed` or `partially_failed` job's failures only: its failed deliveries go back
+  /// to pending under their MessageIds, refused bulk releases back to pending, and the job to
+  /// `queued`, with a `retry` event, in one transaction. nullopt when the job does not exist;
+  /// throws invalid_transition for any other status.
+  virtual std::optional<retried> retry_job(std::int64_t id) = 0;
+
   /// Moves `scheduled` jobs whose time has come to `queued`; returns how many.
   virtual int release_due_jobs(domain::millis now) = 0;
   /// Jobs that should have a live actor (queued, running, retrying) as (id, kind), by priority then age.

@@ -78,6 +78,19 @@ TEST_P(bulk_api, refused_releases_are_reported_per_item_and_the_rest_go_out) {
   EXPECT_EQ(fake_.duplicates(), 0);
   EXPECT_EQ(fake_.distinct_messages(), 6); // the earlier distribution and the five new ones
 
+  // Retry (admin) re-runs only the failures: the refused releases are checked again (and refused
+  // again, nothing about them changed); the delivered ones are not sent twice.
+  EXPECT_EQ(post(alice_, "/api/jobs/" + std::to_string(job) + "/retry", json::object())->status, 403);
+  const auto retried = post(admin_, "/api/jobs/" + std::to_string(job) + "/retry", json::object());
+  ASSERT_EQ(retried->status, 202) << retried->body;
+  EXPECT_EQ(body_of(retried)["data"]["status"], "queued");
+  const auto again = wait_terminal(alice_, job);
+  EXPECT_EQ(again["status"], "partially_failed");
+  EXPECT_EQ(again["result"]["releases"]["invalid"], 4);
+  EXPECT_EQ(fake_.distinct_messages(), 6);
+  EXPECT_EQ(fake_.duplicates(), 0);
+  EXPECT_EQ(post(admin_, "/api/jobs/" + std::to_string(earlier) + "/retry", json::object())->status, 409); // succeeded
+
   // The folder platform gets a real ERN batch from a bulk job too.
   const auto second = bulk(alice_, {with_files}, {folder});
   EXPECT_EQ(wait_terminal(alice_, second)["status"], "succeeded");
