@@ -27,6 +27,7 @@ cat >"$work/tunemantra.toml" <<TOML
 [http]
 host = "127.0.0.1"
 port = $port
+threads = ${TM_POLL_THREADS:-64}
 [database]
 url = "sqlite://$work/tm.db"
 # One connection per HTTP thread: pollers never queue for a connection (see docs/performance.md).
@@ -78,21 +79,24 @@ for _ in $(seq 50); do curl -fs "http://127.0.0.1:$nport/job.json" >/dev/null &&
 
 # wrk --latency: Requests/sec and the 99% line (converted to ms).
 measure() {
-  local out rps p99
+  local out rps p50 p99
   out=$(wrk -t2 -c64 -d"${seconds}s" --latency "$@")
+  [[ -n "${TM_POLL_RAW:-}" ]] && echo "$out" >&2
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
+  ms() { awk -v q="$1" '$1==q {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out"; }
+  p50=$(ms 50%)
+  p99=$(ms 99%)
   non2xx=$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")
-  echo "$rps ${p99:-?} ${non2xx:-0}"
+  echo "$rps ${p50:-?} ${p99:-?} ${non2xx:-0}"
 }
-read -r n_rps n_p99 n_bad < <(measure "http://127.0.0.1:$nport/job.json")
-read -r g_rps g_p99 g_bad < <(measure -H "Authorization: Bearer $key" "$url")
-read -r c_rps c_p99 c_bad < <(measure -H "Authorization: Bearer $key" -H "If-None-Match: $etag" "$url")
+read -r n_rps n_p50 n_p99 n_bad < <(measure "http://127.0.0.1:$nport/job.json")
+read -r g_rps g_p50 g_p99 g_bad < <(measure -H "Authorization: Bearer $key" "$url")
+read -r c_rps c_p50 c_p99 c_bad < <(measure -H "Authorization: Bearer $key" -H "If-None-Match: $etag" "$url")
 
 echo "poll: wrk -t2 -c64 -d${seconds}s, job $job ($(wc -c <"$work/www/job.json") bytes of JSON)"
-echo "| target                                  | requests/s | p99 ms | non-2xx/3xx | vs nginx |"
-echo "| --------------------------------------- | ---------- | ------ | ----------- | -------- |"
-row() { printf "| %-39s | %10.0f | %6.2f | %11s | %7.0f%% |\n" "$1" "$2" "$3" "$4" "$(python3 -c "print(100*$2/$n_rps)")"; }
-row "nginx, static file" "$n_rps" "$n_p99" "$n_bad"
-row "tunemantrad GET /api/jobs/{id}" "$g_rps" "$g_p99" "$g_bad"
-row "tunemantrad same, If-None-Match (304)" "$c_rps" "$c_p99" "$c_bad"
+echo "| target                                  | requests/s | p50 ms | p99 ms | non-2xx/3xx | vs nginx |"
+echo "| --------------------------------------- | ---------- | ------ | ------ | ----------- | -------- |"
+row() { printf "| %-39s | %10.0f | %6.2f | %6.2f | %11s | %7.0f%% |\n" "$1" "$2" "$3" "$4" "$5" "$(python3 -c "print(100*$2/$n_rps)")"; }
+row "nginx, static file" "$n_rps" "$n_p50" "$n_p99" "$n_bad"
+row "tunemantrad GET /api/jobs/{id}" "$g_rps" "$g_p50" "$g_p99" "$g_bad"
+row "tunemantrad same, If-None-Match (304)" "$c_rps" "$c_p50" "$c_p99" "$c_bad"

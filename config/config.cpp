@@ -75,6 +75,7 @@ const std::vector<spec>& specs() {
     {"http.keep_alive_max_count", int_ref{[](config& c) -> int& { return c.http.keep_alive_max_count; }}, 1,
      1'000'000},
     {"http.max_long_polls", int_ref{[](config& c) -> int& { return c.http.max_long_polls; }}, 0, 1023},
+    {"http.key_cache_ms", int_ref{[](config& c) -> int& { return c.http.key_cache_ms; }}, 0, 60'000},
     {"http.read_timeout_ms", int_ref{[](config& c) -> int& { return c.http.read_timeout_ms; }}, 100, 600'000},
     {"http.max_body_bytes", int64_ref{[](config& c) -> std::int64_t& { return c.http.max_body_bytes; }}, 1024,
      std::int64_t{1} << 40},

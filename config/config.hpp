@@ -19,6 +19,7 @@ struct http_config {
   int threads = defaults::http_threads;
   int keep_alive_max_count = defaults::http_keep_alive_max_count;
   int max_long_polls = defaults::http_max_long_polls;
+  int key_cache_ms = defaults::http_key_cache_ms;
   int read_timeout_ms = defaults::http_read_timeout_ms;
   std::int64_t max_body_bytes = defaults::http_max_body_bytes;
   bool cookie_secure = defaults::http_cookie_secure;

@@ -13,6 +13,7 @@ inline constexpr int http_port = 8080;
 inline constexpr int http_threads = 64;              ///< cpp-httplib pool; each keep-alive connection holds one
 inline constexpr int http_keep_alive_max_count = 10000;
 inline constexpr int http_max_long_polls = 16; ///< GET /api/jobs/{id}?waitSeconds= waiting at once (each holds a thread)
+inline constexpr int http_key_cache_ms = 5000; ///< API keys answered from memory this long after a read
 inline constexpr int http_read_timeout_ms = 10000;
 inline constexpr std::int64_t http_max_body_bytes = 1 << 20; ///< 1 MiB for JSON routes
 inline constexpr bool http_cookie_secure = false;

@@ -31,18 +31,17 @@ std::optional<principal> authenticate(const httplib::Request& req, persistence::
       why = {"INVALID_API_KEY", "use Authorization: Bearer <api key>"};
       return std::nullopt;
     }
-    const auto key = accounts.find_key(authorization.substr(7));
-    const auto user = key ? accounts.find_user(key->user_id) : std::nullopt;
-    if (!key || !user) {
+    const auto found = accounts.authenticate_key(authorization.substr(7));
+    if (!found) {
       why = {"INVALID_API_KEY", "the API key is unknown, revoked or expired"};
       return std::nullopt;
     }
     principal p;
-    p.user = *user;
-    p.key_id = key->id;
+    p.user = found->user;
+    p.key_id = found->key.id;
     // A key never has more power than its owner has now (the owner may have been demoted).
-    const auto owner = domain::scopes_of(user->user_role);
-    for (const auto& s : key->scopes)
+    const auto owner = domain::scopes_of(found->user.user_role);
+    for (const auto& s : found->key.scopes)
       if (domain::has_scope(owner, s))
         p.scopes.push_back(s);
     return p;

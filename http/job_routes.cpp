@@ -74,6 +74,13 @@ std::optional<domain::job> find_visible(services& s, const request_ctx& ctx, std
   return s.store.find_job(id, ctx.who->user.id);
 }
 
+/// find_visible for pollers: may answer from the store's short-lived job cache.
+std::optional<domain::job> poll_visible(services& s, const request_ctx& ctx, std::int64_t id) {
+  if (ctx.who->is_admin())
+    return s.store.recent_job(id);
+  return s.store.recent_job(id, ctx.who->user.id);
+}
+
 void send_job(httplib::Response& res, int status, const domain::job& j) {
   res.set_header("ETag", etag_of(j));
   if (!domain::is_terminal(j.status))
@@ -146,7 +153,7 @@ void add_job_routes(router& r, services& s) {
         return send_error(res, "UNAVAILABLE", "too many clients are waiting for job changes; poll again in a second");
       }
     }
-    auto job = find_visible(s, ctx, id);
+    auto job = poll_visible(s, ctx, id);
     if (!job)
       return send_error(res, "NOT_FOUND", "no job " + p[0]);
     if (watch) {
@@ -154,7 +161,7 @@ void add_job_routes(router& r, services& s) {
       const auto known = req.has_header("If-None-Match") ? req.get_header_value("If-None-Match") : etag_of(*job);
       const auto until = persistence::job_changes::clock::now() + std::chrono::seconds(wait_seconds);
       while (!domain::is_terminal(job->status) && etag_matches(known, etag_of(*job)) && watch->wait_until(until)) {
-        job = find_visible(s, ctx, id);
+        job = poll_visible(s, ctx, id);
         if (!job)
           return send_error(res, "NOT_FOUND", "no job " + p[0]);
       }

@@ -82,6 +82,7 @@ server::server(const config::config& full, persistence::store& store, actors::jo
   const auto threads = static_cast<std::size_t>(cfg.threads);
   // Long-polls hold a thread each: always leave some for ordinary requests.
   store.changes().set_max_watches(std::min<std::size_t>(static_cast<std::size_t>(cfg.max_long_polls), threads / 2));
+  store.accounts().set_key_cache(cfg.key_cache_ms);
   srv_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 
   add_ops_routes(router_, services_);

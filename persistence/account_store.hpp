@@ -19,6 +19,12 @@ struct created_key {
   std::string secret;
 };
 
+/// A presented API key that checked out, with its active owner.
+struct key_owner {
+  domain::api_key key;
+  domain::user user;
+};
+
 /// A new session: the record and the two tokens the client gets (cookie and CSRF header).
 struct created_session {
   domain::session session;
@@ -61,6 +67,13 @@ public:
   /// The key for a presented secret if it exists, is not revoked and not expired; records
   /// last_used_at (at most once a minute).
   virtual std::optional<domain::api_key> find_key(const std::string& secret) = 0;
+  /// find_key and the key's owner in one call, answered from memory for up to `ttl_ms` after a
+  /// database read (set_key_cache). Every change to users or keys through this store empties
+  /// the cache at once, so a key revoked through this node is refused on its next request; a key
+  /// revoked elsewhere (another node) is refused within `ttl_ms`. Keyed by the secret's SHA-256.
+  virtual std::optional<key_owner> authenticate_key(const std::string& secret) = 0;
+  /// How long authenticate_key may answer from memory; 0 turns the cache off.
+  virtual void set_key_cache(domain::millis ttl_ms) = 0;
   virtual std::vector<domain::api_key> list_keys(std::int64_t user_id) = 0;
   /// Revokes the user's key; false when the user has no such key.
   virtual bool revoke_key(std::int64_t user_id, std::int64_t key_id) = 0;

@@ -176,6 +176,7 @@ void soci_account_store::set_password(std::int64_t user_id, const std::string& p
     s << "UPDATE sessions SET revoked_at = :n WHERE user_id = :id AND revoked_at IS NULL", soci::use(now),
       soci::use(id);
   });
+  forget_keys();
 }
 
 domain::page<domain::user> soci_account_store::list_users(const domain::user_filter& f) {
@@ -228,6 +229,7 @@ std::optional<domain::user> soci_account_store::update_user(std::int64_t id, std
     }
     out = select_user(s, "id = :id", id);
   });
+  forget_keys(); // a new role narrows its keys' scopes; disabling revoked them
   return out;
 }
 
@@ -349,6 +351,49 @@ std::optional<domain::api_key> soci_account_store::find_key(const std::string& s
   return out;
 }
 
+std::optional<key_owner> soci_account_store::authenticate_key(const std::string& secret) {
+  if (secret.size() > 200)
+    return std::nullopt;
+  const auto now = std::chrono::steady_clock::now();
+  const auto digest = crypto::sha256_hex(secret);
+  std::uint64_t ticket = 0;
+  {
+    std::lock_guard lock(keys_mutex_);
+    if (const auto it = keys_.find(digest); it != keys_.end()) {
+      const auto& k = it->second.owner.key;
+      if (it->second.until > now && (!k.expires_at || *k.expires_at > domain::now_millis()))
+        return it->second.owner;
+      keys_.erase(it);
+    }
+    ticket = keys_generation_;
+  }
+  auto key = find_key(secret);
+  auto user = key ? find_user(key->user_id) : std::nullopt;
+  if (!key || !user || user->status != domain::user_status::active)
+    return std::nullopt;
+  key_owner out{std::move(*key), std::move(*user)};
+  std::lock_guard lock(keys_mutex_);
+  // A revocation that ran while we read must not be undone by caching what we read before it.
+  if (key_ttl_ms_ > 0 && ticket == keys_generation_) {
+    if (keys_.size() >= 10'000)
+      keys_.clear();
+    keys_[digest] = {out, now + std::chrono::milliseconds(key_ttl_ms_)};
+  }
+  return out;
+}
+
+void soci_account_store::set_key_cache(millis ttl_ms) {
+  std::lock_guard lock(keys_mutex_);
+  key_ttl_ms_ = std::max<millis>(ttl_ms, 0);
+  keys_.clear();
+}
+
+void soci_account_store::forget_keys() {
+  std::lock_guard lock(keys_mutex_);
+  ++keys_generation_;
+  keys_.clear();
+}
+
 std::vector<domain::api_key> soci_account_store::list_keys(std::int64_t user_id) {
   std::vector<domain::api_key> out;
   pool_.run([&](soci::session& s) {
@@ -378,6 +423,7 @@ bool soci_account_store::revoke_key(std::int64_t user_id, std::int64_t key_id) {
       s << "UPDATE api_keys SET revoked_at = :n WHERE id = :k AND revoked_at IS NULL", soci::use(now),
         soci::use(kid);
   });
+  forget_keys();
   return found;
 }
 

@@ -1,6 +1,10 @@
 #pragma once
 // The SOCI implementation of account_store, sharing the store's connection pool.
 
+#include <chrono>
+#include <mutex>
+#include <unordered_map>
+
 #include "persistence/account_store.hpp"
 #include "persistence/connection_pool.hpp"
 
@@ -28,6 +32,8 @@ public:
   created_key create_key(std::int64_t user_id, const std::string& name, const std::vector<std::string>& scopes,
                          std::optional<domain::millis> expires_at) override;
   std::optional<domain::api_key> find_key(const std::string& secret) override;
+  std::optional<key_owner> authenticate_key(const std::string& secret) override;
+  void set_key_cache(domain::millis ttl_ms) override;
   std::vector<domain::api_key> list_keys(std::int64_t user_id) override;
   bool revoke_key(std::int64_t user_id, std::int64_t key_id) override;
 
@@ -47,7 +53,19 @@ public:
   int prune_expired(domain::millis older_than_ms) override;
 
 private:
+  /// After any write that can change who a key belongs to or whether it works.
+  void forget_keys();
+
   connection_pool& pool_;
+
+  struct cached_key {
+    key_owner owner;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::mutex keys_mutex_;
+  std::unordered_map<std::string, cached_key> keys_; ///< by SHA-256 of the secret
+  std::uint64_t keys_generation_ = 0;                ///< bumped by forget_keys
+  domain::millis key_ttl_ms_ = 0;
 };
 
 } // namespace tunemantra::persistence

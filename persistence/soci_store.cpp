@@ -9,6 +9,7 @@
 #include "domain/time.hpp"
 #include "persistence/connection_pool.hpp"
 #include "persistence/errors.hpp"
+#include "persistence/job_cache.hpp"
 #include "persistence/job_rows.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/paging.hpp"
@@ -118,6 +119,19 @@ public:
     return out;
   }
 
+  std::optional<job> recent_job(std::int64_t id, std::optional<std::int64_t> account) override {
+    auto out = cache_.get(id);
+    if (!out) {
+      const auto ticket = cache_.ticket();
+      pool_.run([&](soci::session& s) { out = select_job(s, id); });
+      if (out)
+        cache_.put(ticket, *out);
+    }
+    if (out && account && out->account_id != account)
+      return std::nullopt;
+    return out;
+  }
+
   domain::page<job> list_jobs(const domain::job_filter& filter) override {
     domain::page<job> out;
     out.page = std::max(filter.page, 1);
@@ -192,7 +206,7 @@ public:
       return select_job(s, id);
     });
     if (out)
-      changes_.changed(id); // committed: wake its long-polls
+      job_written(id);
     return out;
   }
 
@@ -227,7 +241,7 @@ public:
       return r;
     });
     if (out)
-      changes_.changed(id);
+      job_written(id);
     return out;
   }
 
@@ -241,7 +255,7 @@ public:
       return static_cast<int>(st.get_affected_rows());
     });
     if (released > 0)
-      changes_.changed_all();
+      jobs_written();
     return released;
   }
 
@@ -274,6 +288,8 @@ public:
         return static_cast<int>(st.get_affected_rows());
       });
       total += n;
+      if (n > 0)
+        jobs_written();
       if (n < 1000)
         return total;
     }
@@ -309,7 +325,7 @@ public:
       return true;
     });
     if (recorded)
-      changes_.changed(job_id);
+      job_written(job_id);
     return recorded;
   }
 
@@ -358,6 +374,16 @@ private:
     return url;
   }
 
+  /// After a committed write to a job: drop it from the cache, then wake its long-polls.
+  void job_written(std::int64_t id) {
+    cache_.forget(id);
+    changes_.changed(id);
+  }
+  void jobs_written() {
+    cache_.forget_all();
+    changes_.changed_all();
+  }
+
   /// Runs `fn` in a write transaction and returns its result.
   template <class T, class F>
   T write(F&& fn) {
@@ -372,6 +398,7 @@ private:
   soci_catalog_store catalog_;
   soci_delivery_store delivery_;
   job_changes changes_;
+  job_cache cache_;
 };
 
 } // namespace

@@ -55,6 +55,10 @@ public:
   virtual domain::job create_job(const domain::new_job& job) = 0;
   /// The job, if it exists and (when `account` is set) belongs to that account.
   virtual std::optional<domain::job> find_job(std::int64_t id, std::optional<std::int64_t> account = {}) = 0;
+  /// find_job for pollers: answered from memory when this store read the job less than a second
+  /// ago and has not written it since (a write through this store is seen at once; one by another
+  /// process within the second). For GET /api/jobs/{id}, where most polls find nothing new.
+  virtual std::optional<domain::job> recent_job(std::int64_t id, std::optional<std::int64_t> account = {}) = 0;
   virtual domain::page<domain::job> list_jobs(const domain::job_filter& filter) = 0;
   /// Every job not yet in a terminal status, oldest first (what the daemon re-adopts on start).
   virtual std::vector<domain::job> active_jobs() = 0;

@@ -1,6 +1,8 @@
 // account_store details that HTTP cannot reach quickly: expiry of idempotency records and
 // housekeeping of expired sessions, on both backends.
 
+#include <thread>
+
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 
@@ -59,6 +61,46 @@ TEST_P(account_store_test, housekeeping_removes_long_expired_sessions_and_record
   EXPECT_EQ(a.prune_expired(24 * 3'600'000LL), 2);
   EXPECT_TRUE(a.find_session(live.token, 60'000).has_value());
   EXPECT_EQ(a.prune_expired(24 * 3'600'000LL), 0);
+}
+
+TEST_P(account_store_test, keys_answer_from_memory_until_a_change_through_this_store_or_the_ttl) {
+  auto& a = store_->accounts();
+  a.set_key_cache(300);
+  const auto user = a.create_user({"kim", "kim@example.com", "Kim", "12345678", domain::role::label}, {14, 8, 1});
+  const auto one = a.create_key(user->id, "one", {"catalog:read"}, std::nullopt);
+  const auto two = a.create_key(user->id, "two", {"catalog:read"}, std::nullopt);
+  ASSERT_TRUE(a.authenticate_key(one.secret));
+  ASSERT_TRUE(a.authenticate_key(two.secret));
+  EXPECT_FALSE(a.authenticate_key(one.secret + "x"));
+
+  // Revoked through this store: refused on the very next request.
+  ASSERT_TRUE(a.revoke_key(user->id, one.key.id));
+  EXPECT_FALSE(a.authenticate_key(one.secret));
+
+  // Revoked behind its back (as another node would): answered from memory until the TTL runs out.
+  ASSERT_TRUE(a.authenticate_key(two.secret));
+  sql("UPDATE api_keys SET revoked_at = 1 WHERE id = " + std::to_string(two.key.id));
+  EXPECT_TRUE(a.authenticate_key(two.secret));
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_FALSE(a.authenticate_key(two.secret));
+
+  // A demoted owner is seen at once: the cached owner is forgotten with the change.
+  const auto three = a.create_key(user->id, "three", {"catalog:read"}, std::nullopt);
+  ASSERT_EQ(a.authenticate_key(three.secret)->user.user_role, domain::role::label);
+  a.update_user(user->id, domain::role::artist, std::nullopt);
+  EXPECT_EQ(a.authenticate_key(three.secret)->user.user_role, domain::role::artist);
+  a.update_user(user->id, std::nullopt, domain::user_status::disabled);
+  EXPECT_FALSE(a.authenticate_key(three.secret));
+}
+
+TEST_P(account_store_test, with_the_key_cache_off_every_check_reads_the_database) {
+  auto& a = store_->accounts();
+  a.set_key_cache(0);
+  const auto user = a.create_user({"lee", "lee@example.com", "Lee", "12345678", domain::role::label}, {14, 8, 1});
+  const auto key = a.create_key(user->id, "k", {"catalog:read"}, std::nullopt);
+  ASSERT_TRUE(a.authenticate_key(key.secret));
+  sql("UPDATE api_keys SET revoked_at = 1 WHERE id = " + std::to_string(key.key.id));
+  EXPECT_FALSE(a.authenticate_key(key.secret));
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, account_store_test, test::both_backends(), test::backend_name);

@@ -64,6 +64,21 @@ TEST_P(store_conformance, a_new_job_is_queued_with_a_created_event) {
   EXPECT_EQ(events[0].job_id, j.id);
 }
 
+TEST_P(store_conformance, recent_job_sees_writes_through_this_store_at_once_and_others_within_a_second) {
+  const auto j = make_job("sleep", 5);
+  ASSERT_EQ(store_->recent_job(j.id)->status, domain::job_status::queued);
+  EXPECT_FALSE(store_->recent_job(j.id, 6)); // another account's job does not exist for it
+  store_->update_job(j.id, {domain::job_status::running});
+  EXPECT_EQ(store_->recent_job(j.id, 5)->status, domain::job_status::running);
+
+  auto other = open_store(test::database_config_for(url_)); // as another process would
+  other->update_job(j.id, {domain::job_status::succeeded});
+  EXPECT_EQ(store_->find_job(j.id)->status, domain::job_status::succeeded); // find_job always reads
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(store_->recent_job(j.id)->status, domain::job_status::succeeded);
+  EXPECT_FALSE(store_->recent_job(j.id + 1000));
+}
+
 TEST_P(store_conformance, a_job_with_a_time_starts_scheduled) {
   domain::new_job nj;
   nj.kind = "distribution";
