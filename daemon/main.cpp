@@ -89,7 +89,7 @@ int run(const tmn::config::config& cfg, const options& opt) {
   {
     const auto watchdog_timeout = std::chrono::milliseconds{cfg.daemon.watchdog_timeout_ms};
     tmn::daemon::watchdog dog{[&] { return runtime.ping(watchdog_timeout); }};
-    tmn::log::info("daemon started", {{"version", "0.1.0"}, {"pid", std::to_string(::getpid())}});
+    tmn::log::info("daemon started", {{"version", TM_VERSION}, {"pid", std::to_string(::getpid())}});
     tmn::daemon::notify_ready("serving on " + cfg.http.host + ":" + std::to_string(http.port()));
     http.run(); // returns once stop() was called and running handlers finished
   }
@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
   std::string config_path;
   app.add_option("-c,--config", config_path, "TOML configuration file")->check(CLI::ExistingFile);
   app.add_flag("--migrate-only", opt.migrate_only, "apply database migrations and exit");
-  app.set_version_flag("--version", "tunemantrad 0.1.0");
+  app.set_version_flag("--version", "tunemantrad " TM_VERSION);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

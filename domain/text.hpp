@@ -9,6 +9,8 @@ namespace tunemantra::domain {
 
 /// The non-empty pieces of `text` between `sep` characters ("a,,b" -> {"a", "b"}).
 std::vector<std::string> split(std::string_view text, char sep);
+/// `text` without leading and trailing blanks (spaces, tabs, CR, LF).
+std::string_view trim(std::string_view text);
 /// The items with `sep` between them.
 std::string join(const std::vector<std::string>& items, std::string_view sep);
 

@@ -1,4 +1,5 @@
-// Operations: liveness, readiness, Prometheus metrics and the OpenAPI document. No auth.
+// Operations: liveness, readiness, Prometheus metrics and the OpenAPI document (no auth), and the
+// operator's overview GET /api/status (admin; what `tmctl status` prints).
 
 #include <httplib.h>
 
@@ -68,6 +69,35 @@ void add_ops_routes(router& r, services& s) {
     }
     res.status = body["status"] == "ready" ? 200 : 503;
     res.set_content(body.dump(), "application/json");
+  });
+
+  r.add("GET", "/api/status", access::needs("admin"), [&s](const httplib::Request&, httplib::Response& res,
+                                                            const request_ctx&) {
+    const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - s.started);
+    nlohmann::json by_status = nlohmann::json::object(), by_kind = nlohmann::json::array();
+    for (const auto& c : s.store.job_counts()) {
+      const std::string status{domain::to_string(c.status)};
+      by_status[status] = by_status.value(status, 0) + c.count;
+      by_kind.push_back({{"kind", c.kind}, {"status", status}, {"count", c.count}});
+    }
+    nlohmann::json platforms = nlohmann::json::array();
+    for (const auto& p : s.store.delivery().list_platforms())
+      platforms.push_back({{"id", p.id}, {"code", p.code}, {"name", p.name}, {"state", p.enabled ? "active" : "paused"},
+                           {"maxConcurrency", p.max_concurrency}, {"ratePerMinute", p.rate_per_minute}});
+    const auto pool = s.store.stats();
+    send_data(res, 200,
+              {{"status", s.runtime.ping(std::chrono::seconds(1)) ? "ok" : "degraded"},
+               {"version", TM_VERSION},
+               {"startedAt", domain::format_rfc3339(s.started_at)},
+               {"uptimeSeconds", uptime.count()},
+               {"database", {{"backend", s.store.backend() == persistence::backend_kind::sqlite ? "sqlite" : "postgresql"},
+                             {"schemaVersion", s.store.schema_version()},
+                             {"poolSize", pool.size},
+                             {"poolInUse", pool.in_use}}},
+               {"actors", {{"jobActors", s.runtime.stats().live_job_actors.load()},
+                           {"restarts", s.runtime.stats().restarts.load()}}},
+               {"jobs", {{"byStatus", std::move(by_status)}, {"byKindAndStatus", std::move(by_kind)}}},
+               {"platforms", std::move(platforms)}});
   });
 
   r.add("GET", "/metrics", s.cfg.auth.metrics_require_admin ? access::needs("admin") : access::anyone(), [&s](const httplib::Request&, httplib::Response& res, const request_ctx&) {

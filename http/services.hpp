@@ -7,6 +7,7 @@
 #include "actors/runtime.hpp"
 #include "config/config.hpp"
 #include "domain/crypto.hpp"
+#include "domain/time.hpp"
 #include "http/metrics.hpp"
 #include "http/rate_limit.hpp"
 #include "persistence/media_files.hpp"
@@ -25,6 +26,7 @@ struct services {
   request_metrics metrics;
   rate_limiter limiter;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  domain::millis started_at = domain::now_millis(); ///< wall clock, for GET /api/status
   persistence::media_files media{cfg.media.dir};
 
   persistence::account_store& accounts() { return store.accounts(); }
@@ -34,7 +36,7 @@ struct services {
 class router;
 struct principal;
 
-/// GET /healthz, /readyz, /metrics and /api/openapi.json.
+/// GET /healthz, /readyz, /metrics, /api/openapi.json and (admin) /api/status.
 void add_ops_routes(router& r, services& s);
 /// GET /api/jobs, GET /api/jobs/{id}, GET /api/jobs/{id}/events, POST /api/jobs/{id}/cancel.
 void add_job_routes(router& r, services& s);

@@ -1,5 +1,7 @@
-// tmctl: the operator's admin CLI. Offline commands work on the database directly and may run
-// beside a running daemon. Exit codes: 0 ok, 1 failure, 2 usage, 3 not found.
+// tmctl: the operator's admin CLI. Most commands talk to tunemantrad's REST API with an API key
+// (tools/remote.cpp); the offline ones (migrate, user create, keys create --user) work on the
+// database directly and may run beside a running daemon. Exit codes: 0 ok, 1 failure, 2 usage,
+// 3 not found.
 
 #include <fstream>
 #include <iostream>
@@ -20,14 +22,18 @@
 #include "persistence/errors.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/store.hpp"
+#include "tools/client.hpp"
+#include "tools/output.hpp"
+#include "tools/remote.hpp"
 
 namespace tmn = tunemantra;
 
 namespace {
 
-constexpr int exit_failure = 1;
-constexpr int exit_usage = 2;
-constexpr int exit_not_found = 3;
+using tmn::tmctl::exit_failure;
+using tmn::tmctl::exit_not_found;
+using tmn::tmctl::exit_usage;
+using tmn::tmctl::json;
 
 tmn::config::config load_config(const std::string& path) {
   return tmn::config::load(path.empty() ? std::nullopt : std::optional<std::string>{path});
@@ -46,24 +52,6 @@ int cmd_migrate(const std::string& config_path, bool status_only) {
   return 0;
 }
 
-/// The password: from --password-file (first line), else one line from standard input. Never argv.
-std::string read_password(const std::string& file) {
-  std::string line;
-  if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in)
-      throw std::runtime_error("cannot read " + file);
-    std::getline(in, line);
-  } else {
-    if (::isatty(0))
-      std::cerr << "password: " << std::flush;
-    std::getline(std::cin, line);
-  }
-  if (!line.empty() && line.back() == '\r')
-    line.pop_back();
-  return line;
-}
-
 struct user_args {
   std::string username, email, full_name, password_file, role = "artist";
   bool admin = false;
@@ -77,7 +65,7 @@ int cmd_user_create(const std::string& config_path, const user_args& a) {
       return exit_usage;
     }
   const auto role = a.admin ? tmn::domain::role::admin : tmn::domain::parse_role(a.role).value_or(tmn::domain::role::artist);
-  const auto password = read_password(a.password_file);
+  const auto password = tmn::tmctl::read_secret_line(a.password_file);
   if (auto problem = tmn::domain::check_password(password)) {
     std::cerr << "tmctl: the password " << *problem << '\n';
     return exit_usage;
@@ -104,6 +92,7 @@ int cmd_user_create(const std::string& config_path, const user_args& a) {
 
 struct key_args {
   std::string user, scopes, name = "tmctl", expires, output = "table";
+  long long id = 0;
 };
 
 int cmd_keys_create(const std::string& config_path, const key_args& a) {
@@ -152,22 +141,88 @@ int cmd_keys_create(const std::string& config_path, const key_args& a) {
   return 0;
 }
 
+/// keys create without --user: a key for the caller, through the API.
+int cmd_keys_create_remote(tmn::tmctl::remote_context& ctx, const key_args& a) {
+  json body = {{"name", a.name}, {"scopes", tmn::domain::split(a.scopes, ',')}};
+  if (!a.expires.empty())
+    body["expiresAt"] = a.expires;
+  const auto k = ctx.api().post("/api/api-keys", body).data();
+  if (ctx.output == "json") {
+    std::cout << k.dump(2) << '\n';
+    return 0;
+  }
+  std::cout << "id      " << k["id"] << "\nprefix  " << tmn::tmctl::cell(k["prefix"]) << "\nscopes  " << a.scopes
+            << "\nkey     " << tmn::tmctl::cell(k["key"]) << "\n(the key is shown this once)\n";
+  return 0;
+}
+
+/// `tmctl completion bash`: a completion script made from the command tree, so it never drifts.
+void print_bash_completion(const CLI::App& app) {
+  std::string cases;
+  const auto walk = [&](const auto& self, const CLI::App* cmd, const std::string& path) -> void {
+    std::string words;
+    for (const auto* sub : cmd->get_subcommands({}))
+      words += sub->get_name() + " ";
+    for (const auto* opt : cmd->get_options())
+      for (const auto& name : opt->get_lnames())
+        words += "--" + name + " ";
+    cases += "    \"" + path + "\") words=\"" + words + "\" ;;\n";
+    for (const auto* sub : cmd->get_subcommands({}))
+      self(self, sub, path.empty() ? sub->get_name() : path + " " + sub->get_name());
+  };
+  walk(walk, &app, "");
+  std::cout << "# bash completion for tmctl: source <(tmctl completion bash)\n"
+               "_tmctl() {\n"
+               "  local cur=${COMP_WORDS[COMP_CWORD]} path=\"\" words=\"\" i w\n"
+               "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
+               "    w=${COMP_WORDS[i]}\n"
+               "    [[ $w == -* ]] && continue\n"
+               "    case \"${path:+$path }$w\" in\n"
+            << [&] {
+                 std::string known;
+                 for (std::size_t at = 0; (at = cases.find("    \"", at)) != std::string::npos; ++at) {
+                   const auto end = cases.find('"', at + 5);
+                   const auto p = cases.substr(at + 5, end - at - 5);
+                   if (!p.empty())
+                     known += "      \"" + p + "\") path=\"" + p + "\" ;;\n";
+                 }
+                 return known;
+               }()
+            << "    esac\n"
+               "  done\n"
+               "  case \"$path\" in\n"
+            << cases
+            << "  esac\n"
+               "  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
+               "}\n"
+               "complete -F _tmctl tmctl\n";
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"tmctl: TuneMantra admin CLI"};
+  CLI::App app{"tmctl: TuneMantra admin CLI. REST commands use --url/TMCTL_URL and --api-key/TMCTL_API_KEY "
+               "(or url and api_key in ~/.config/tmctl/config.toml)."};
   app.require_subcommand(1);
+  app.fallthrough(); // global options may follow the subcommand: tmctl jobs list --output json
   std::string config_path;
   app.add_option("-c,--config", config_path, "tunemantrad TOML configuration (for offline commands)")
     ->check(CLI::ExistingFile);
-  app.set_version_flag("--version", "tmctl 0.1.0");
+  app.set_version_flag("--version", "tmctl " TM_VERSION);
+  tmn::tmctl::remote_context ctx;
+  app.add_option("--url", ctx.url_flag, "tunemantrad base URL (default http://127.0.0.1:8080)");
+  app.add_option("--api-key", ctx.key_flag, "API key (prefer TMCTL_API_KEY: arguments show in ps)");
+  app.add_option("-o,--output", ctx.output, "table or json")->check(CLI::IsMember({"table", "json"}));
+
+  std::function<int()> run;
+  tmn::tmctl::add_remote_commands(app, ctx, run);
 
   bool status_only = false;
   auto* migrate = app.add_subcommand("migrate", "apply database migrations (offline, against the database)");
   migrate->add_flag("--status", status_only, "only print the schema version");
 
   user_args ua;
-  auto* user = app.add_subcommand("user", "manage users (offline, against the database)");
+  auto* user = app.add_subcommand("user", "create a user (offline, against the database; e.g. the first admin)");
   user->require_subcommand(1);
   auto* user_create = user->add_subcommand("create", "create a user; the password comes from stdin or --password-file");
   user_create->add_option("--username", ua.username, "3-32 of [a-z0-9_.-]")->required();
@@ -179,15 +234,21 @@ int main(int argc, char** argv) {
   user_create->add_flag("--admin", ua.admin, "same as --role admin");
 
   key_args ka;
-  auto* keys = app.add_subcommand("keys", "manage API keys (offline, against the database)");
+  auto* keys = app.add_subcommand("keys", "API keys: yours through the API, or any user's offline with --user");
   keys->require_subcommand(1);
-  auto* keys_create = keys->add_subcommand("create", "create an API key for a user");
-  keys_create->add_option("--user", ka.user, "the owner's username")->required();
+  auto* keys_create = keys->add_subcommand("create", "create an API key (with --user: offline, for that user)");
+  keys_create->add_option("--user", ka.user, "offline: the owner's username (needs the database config)");
   keys_create->add_option("--scopes", ka.scopes, "comma-separated scopes, e.g. catalog:read,distribution:write")
     ->required();
   keys_create->add_option("--name", ka.name, "a label for the key");
   keys_create->add_option("--expires", ka.expires, "RFC 3339 expiry time");
-  keys_create->add_option("--output", ka.output, "table or json")->check(CLI::IsMember({"table", "json"}));
+  auto* keys_list = keys->add_subcommand("list", "your API keys (no secrets)");
+  auto* keys_revoke = keys->add_subcommand("revoke", "revoke one of your API keys at once");
+  keys_revoke->add_option("id", ka.id, "key id")->required();
+
+  auto* completion = app.add_subcommand("completion", "print a shell completion script");
+  std::string shell;
+  completion->add_option("shell", shell, "bash")->required()->check(CLI::IsMember({"bash"}));
 
   try {
     app.parse(argc, argv);
@@ -197,12 +258,40 @@ int main(int argc, char** argv) {
   }
   tmn::log::set_level(tmn::log::level::warn);
   try {
+    if (run)
+      return run();
+    if (completion->parsed()) {
+      print_bash_completion(app);
+      return 0;
+    }
     if (migrate->parsed())
       return cmd_migrate(config_path, status_only);
     if (user_create->parsed())
       return cmd_user_create(config_path, ua);
-    if (keys_create->parsed())
-      return cmd_keys_create(config_path, ka);
+    if (keys_create->parsed()) {
+      ka.output = ctx.output;
+      return ka.user.empty() ? cmd_keys_create_remote(ctx, ka) : cmd_keys_create(config_path, ka);
+    }
+    if (keys_list->parsed()) {
+      const auto list = ctx.api().get("/api/api-keys").data();
+      if (ctx.output == "json")
+        std::cout << list.dump(2) << '\n';
+      else
+        tmn::tmctl::print_table(std::cout, list,
+                                {tmn::tmctl::field("ID", "id"), tmn::tmctl::field("NAME", "name"),
+                                 tmn::tmctl::field("PREFIX", "prefix"), tmn::tmctl::field("SCOPES", "scopes"),
+                                 tmn::tmctl::field("EXPIRES", "expiresAt"), tmn::tmctl::field("LAST USED", "lastUsedAt"),
+                                 tmn::tmctl::field("REVOKED", "revokedAt")});
+      return 0;
+    }
+    if (keys_revoke->parsed()) {
+      ctx.api().call("DELETE", "/api/api-keys/" + std::to_string(ka.id));
+      std::cout << "revoked key " << ka.id << '\n';
+      return 0;
+    }
+  } catch (const tmn::tmctl::command_error& e) {
+    std::cerr << "tmctl: " << e.what() << '\n';
+    return e.code();
   } catch (const tmn::config::config_error& e) {
     std::cerr << e.what() << '\n';
     return exit_usage;
