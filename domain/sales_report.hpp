@@ -1,0 +1,157 @@
+#pragma once
+// Sales reports as platforms send them: the DDEX DSR flat file (Basic Audio Profile, see
+// ../shared/ddex/DSR-NOTES.md) and TuneMantra's CSV format (docs/sales-reports.md). Both parsers
+// take one line at a time, so a file of any size streams through with memory bounded by its
+// summaries and the current block, and hand each usage row to a callback. Every problem is kept
+// with its line number; a file with any problem must be rejected whole by the caller.
+//
+// Money is exact: amounts are integer micro-units (millionths of the currency unit).
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tunemantra::domain::sales {
+
+using micros = std::int64_t;
+
+/// "12", "-3.5", "0.000001" -> micro-units. Digits beyond the sixth decimal are rounded half to
+/// even. nullopt for anything else (exponents, thousands separators, empty, out of range).
+std::optional<micros> parse_micros(std::string_view text);
+/// micro-units -> "12.500000".
+std::string format_micros(micros amount);
+
+/// Splits `total` over `weights` in proportion, in whole micro-units, by the largest-remainder
+/// method: each share is floor(total * weight / sum), and the micro-units left over go one each to
+/// the largest remainders (ties to the earlier index). The shares always add up to `total`
+/// exactly. All weights zero (or none): everything to the first, or an empty result.
+std::vector<micros> allocate(micros total, const std::vector<std::int64_t>& weights);
+
+struct problem {
+  long long line = 0; ///< 1-based; 0 for the file as a whole
+  std::string message;
+};
+
+/// The problems of one file: the first `max` kept, all counted.
+class problem_list {
+public:
+  explicit problem_list(std::size_t max) : max_(max) {}
+  void add(long long line, std::string message);
+  bool empty() const { return count_ == 0; }
+  const std::vector<problem>& kept() const { return kept_; }
+  long long count() const { return count_; }
+
+private:
+  std::size_t max_;
+  std::vector<problem> kept_;
+  long long count_ = 0;
+};
+
+/// One usage line, as imported.
+struct usage {
+  long long line = 0;
+  std::string platform;    ///< the reporting service (DSR: HEAD SenderName; CSV: platform)
+  std::string territory;   ///< ISO 3166-1 alpha-2, or "Worldwide"
+  std::string usage_start; ///< YYYY-MM-DD
+  std::string usage_end;   ///< YYYY-MM-DD
+  std::string isrc;        ///< normalised, may be empty when the platform did not send one
+  std::string upc;         ///< ICPN of the release, may be empty
+  std::string use_type;    ///< e.g. OnDemandStream, PermanentDownload (CSV: stream|download|...)
+  std::int64_t quantity = 0;
+  std::optional<micros> revenue; ///< CSV: on the row; DSR: allocated from the summary (allocate_revenue)
+  std::string currency;
+  std::string summary_id; ///< DSR: the summary record it belongs to
+};
+
+/// A DSR summary record (SYxx): where the revenue of its usage rows comes from.
+struct summary {
+  long long line = 0;
+  std::string id, record_type, channel, commercial_model, use_type, territory, currency;
+  std::int64_t total_usages = 0;
+  micros net_revenue = 0;
+  std::int64_t usages_seen = 0; ///< sum of NumberOfUsages of the usage rows that name it
+};
+
+struct dsr_header {
+  std::string message_id, sender, recipient, usage_start, usage_end, profile;
+};
+
+/// The DSR flat-file parser. Feed every line in order (without its line end; a trailing CR is
+/// dropped), then finish().
+class dsr_parser {
+public:
+  using sink = std::function<void(const usage&)>;
+  explicit dsr_parser(sink on_usage, std::size_t max_problems = 100);
+
+  void line(std::string_view text);
+  /// Checks what only the end can tell: FOOT present, its counts, usages per summary.
+  void finish();
+
+  bool ok() const { return problems_.empty(); }
+  const std::vector<problem>& problems() const { return problems_.kept(); }
+  /// Problems beyond max_problems are counted, not kept.
+  long long problem_count() const { return problems_.count(); }
+  const dsr_header& header() const { return header_; }
+  const std::map<std::string, summary>& summaries() const { return summaries_; }
+  long long lines() const { return line_; }
+
+private:
+  enum class stage { start, head, summaries, blocks, foot };
+  void fail(std::string message) { problems_.add(line_, std::move(message)); }
+  void on_head(const std::vector<std::string_view>& cells);
+  void on_summary(const std::vector<std::string_view>& cells);
+  void on_block_record(const std::vector<std::string_view>& cells);
+  void on_usage(const std::vector<std::string_view>& cells);
+  void on_foot(const std::vector<std::string_view>& cells);
+  std::optional<std::int64_t> count_cell(const std::vector<std::string_view>& cells, std::size_t i, const char* name);
+
+  sink on_usage_;
+  problem_list problems_;
+  long long line_ = 0, records_ = 0;
+  stage stage_ = stage::start;
+  dsr_header header_;
+  std::map<std::string, summary> summaries_;
+  // The current block: its id and what its RE/AS records said (references -> ICPN / ISRC).
+  std::string block_;
+  std::map<std::string, std::string> release_icpn_, resource_isrc_;
+  long long blocks_ = 0;
+  bool foot_seen_ = false;
+};
+
+/// TuneMantra's CSV: a header line naming the columns (any order; names below), then one usage
+/// per line; RFC 4180 quoting. Columns: platform, period (YYYY-MM-DD, YYYY-MM or
+/// YYYY-MM-DD--YYYY-MM-DD), territory, isrc, upc, use_type, quantity, net_revenue, currency.
+class csv_parser {
+public:
+  using sink = std::function<void(const usage&)>;
+  explicit csv_parser(sink on_usage, std::size_t max_problems = 100);
+
+  void line(std::string_view text);
+  void finish();
+
+  bool ok() const { return problems_.empty(); }
+  const std::vector<problem>& problems() const { return problems_.kept(); }
+  long long problem_count() const { return problems_.count(); }
+  long long lines() const { return line_; }
+  long long rows() const { return rows_; }
+
+private:
+  void fail(std::string message) { problems_.add(line_, std::move(message)); }
+
+  sink on_usage_;
+  problem_list problems_;
+  long long line_ = 0, rows_ = 0;
+  std::map<std::string, std::size_t> columns_; ///< empty until the header is read
+};
+
+/// Splits one CSV line (RFC 4180 quoting, no embedded line breaks); nullopt when a quote is unbalanced.
+std::optional<std::vector<std::string>> split_csv(std::string_view line);
+
+/// A reporting period -> first and last day: YYYY-MM-DD, YYYY-MM, YYYY, YYYY-Qn or d1--d2.
+std::optional<std::pair<std::string, std::string>> parse_period(std::string_view text);
+
+} // namespace tunemantra::domain::sales
