@@ -1,0 +1,71 @@
+#pragma once
+// Sales reports and their usage rows (migration 0009). An import registers the report with its job,
+// writes rows in batches, then either completes it (rows matched to the account's recordings by
+// ISRC and releases by UPC, counts recorded) or fails it (rows deleted); only imported reports'
+// rows count. A re-run clears what an interrupted run wrote.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/job.hpp"
+#include "domain/sales_report.hpp"
+#include "persistence/errors.hpp"
+
+namespace tunemantra::persistence {
+
+struct sales_report {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;
+  std::optional<std::int64_t> job_id;
+  std::string format; ///< dsr or csv
+  std::string sha256;
+  std::string message_id; ///< DSR MessageId; empty for CSV
+  std::string platform, usage_start, usage_end;
+  std::string status = "importing"; ///< importing, imported, failed
+  std::int64_t rows_total = 0;
+  std::int64_t rows_unmatched = 0;
+  std::string problems = "[]"; ///< JSON array of {line, message}
+  std::string file_path;       ///< the upload on disk
+  domain::millis created_at = 0;
+  std::optional<domain::millis> finished_at;
+};
+
+/// A stored usage row (for listing unmatched ones).
+struct stored_usage {
+  domain::sales::usage usage;
+  std::optional<std::int64_t> recording_id, release_id;
+};
+
+/// The account already has this file (same SHA-256) or message (same MessageId), importing or imported.
+class duplicate_report : public store_error {
+public:
+  duplicate_report(const std::string& what, std::int64_t existing) : store_error(what), existing_(existing) {}
+  std::int64_t existing() const { return existing_; }
+
+private:
+  std::int64_t existing_;
+};
+
+class sales_store {
+public:
+  virtual ~sales_store() = default;
+  /// Registers an upload and its import job in one transaction (the job's payload gets the
+  /// report id); throws duplicate_report.
+  virtual std::pair<sales_report, domain::job> create_report(const sales_report& r, domain::new_job job) = 0;
+  virtual std::optional<sales_report> find_report(std::int64_t id, std::optional<std::int64_t> account = {}) = 0;
+  /// Deletes the report's rows: a re-run after an interruption starts clean.
+  virtual void clear_rows(std::int64_t report) = 0;
+  /// Inserts rows of the report in one transaction (revenue must be set on each).
+  virtual void insert_rows(const sales_report& r, const std::vector<domain::sales::usage>& rows) = 0;
+  /// Matches the rows, records platform, period and counts, and marks the report imported.
+  virtual sales_report complete_report(std::int64_t report, const std::string& message_id, const std::string& platform,
+                                       const std::string& usage_start, const std::string& usage_end) = 0;
+  /// Marks the report failed with its problems (JSON array) and deletes its rows, in one transaction.
+  virtual void fail_report(std::int64_t report, const std::string& problems_json) = 0;
+  /// Up to `limit` unmatched rows in line order.
+  virtual std::vector<stored_usage> unmatched_rows(std::int64_t report, int limit) = 0;
+};
+
+} // namespace tunemantra::persistence

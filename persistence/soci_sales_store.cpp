@@ -1,0 +1,174 @@
+#include "persistence/soci_sales_store.hpp"
+
+#include <soci/soci.h>
+
+#include "domain/time.hpp"
+#include "persistence/job_rows.hpp"
+
+namespace tunemantra::persistence {
+
+namespace {
+
+constexpr const char* report_columns =
+  "id, account_id, job_id, format, sha256, message_id, platform, usage_start, usage_end, status, rows_total, "
+  "rows_unmatched, problems, file_path, created_at, finished_at";
+
+std::optional<sales_report> select_report(soci::session& s, long long id) {
+  sales_report r;
+  long long rid = 0, account = 0, job = 0, total = 0, unmatched = 0, created = 0, finished = 0;
+  soci::indicator job_ind = soci::i_null, message_ind = soci::i_null, finished_ind = soci::i_null;
+  s << std::string("SELECT ") + report_columns + " FROM sales_reports WHERE id = :id", soci::into(rid),
+    soci::into(account), soci::into(job, job_ind), soci::into(r.format), soci::into(r.sha256),
+    soci::into(r.message_id, message_ind), soci::into(r.platform), soci::into(r.usage_start), soci::into(r.usage_end),
+    soci::into(r.status), soci::into(total), soci::into(unmatched), soci::into(r.problems), soci::into(r.file_path),
+    soci::into(created), soci::into(finished, finished_ind), soci::use(id);
+  if (!s.got_data())
+    return std::nullopt;
+  r.id = rid;
+  r.account_id = account;
+  if (job_ind == soci::i_ok)
+    r.job_id = job;
+  if (message_ind != soci::i_ok)
+    r.message_id.clear();
+  r.rows_total = total;
+  r.rows_unmatched = unmatched;
+  r.created_at = created;
+  if (finished_ind == soci::i_ok)
+    r.finished_at = finished;
+  return r;
+}
+
+} // namespace
+
+std::pair<sales_report, domain::job> soci_sales_store::create_report(const sales_report& r, domain::new_job job) {
+  std::pair<sales_report, domain::job> out;
+  pool_.transact([&](soci::session& s) {
+    long long account = r.account_id, existing = 0;
+    soci::indicator existing_ind = soci::i_null;
+    s << "SELECT MIN(id) FROM sales_reports WHERE account_id = :a AND sha256 = :h AND status <> 'failed'",
+      soci::into(existing, existing_ind), soci::use(account), soci::use(r.sha256);
+    if (existing_ind == soci::i_ok)
+      throw duplicate_report("this file was already sent as sales report " + std::to_string(existing), existing);
+    if (!r.message_id.empty()) {
+      s << "SELECT MIN(id) FROM sales_reports WHERE account_id = :a AND message_id = :m AND status <> 'failed'",
+        soci::into(existing, existing_ind), soci::use(account), soci::use(r.message_id);
+      if (existing_ind == soci::i_ok)
+        throw duplicate_report("MessageId " + r.message_id + " was already sent as sales report " + std::to_string(existing),
+                               existing);
+    }
+    long long now = domain::now_millis(), id = 0;
+    soci::indicator message_ind = r.message_id.empty() ? soci::i_null : soci::i_ok;
+    s << "INSERT INTO sales_reports (account_id, format, sha256, message_id, status, file_path, created_at) "
+         "VALUES (:a, :f, :h, :m, 'importing', :p, :c) RETURNING id",
+      soci::use(account), soci::use(r.format), soci::use(r.sha256), soci::use(r.message_id, message_ind),
+      soci::use(r.file_path), soci::use(now), soci::into(id);
+    job.payload = R"({"reportId":)" + std::to_string(id) + "}";
+    long long job_id = insert_job(s, job);
+    s << "UPDATE sales_reports SET job_id = :j WHERE id = :id", soci::use(job_id), soci::use(id);
+    out = {*select_report(s, id), *select_job(s, job_id)};
+  });
+  return out;
+}
+
+std::optional<sales_report> soci_sales_store::find_report(std::int64_t id, std::optional<std::int64_t> account) {
+  std::optional<sales_report> out;
+  pool_.run([&](soci::session& s) { out = select_report(s, id); });
+  if (out && account && out->account_id != *account)
+    return std::nullopt; // another account's report does not exist for this caller
+  return out;
+}
+
+void soci_sales_store::clear_rows(std::int64_t report) {
+  long long id = report;
+  pool_.transact([&](soci::session& s) { s << "DELETE FROM usage_rows WHERE report_id = :r", soci::use(id); });
+}
+
+void soci_sales_store::insert_rows(const sales_report& r, const std::vector<domain::sales::usage>& rows) {
+  if (rows.empty())
+    return;
+  // Column vectors bound once: one prepared statement runs for every row.
+  std::vector<long long> report(rows.size(), r.id), account(rows.size(), r.account_id), line, quantity, revenue;
+  std::vector<std::string> platform, territory, start, end, isrc, upc, use_type, currency;
+  for (const auto& u : rows) {
+    line.push_back(u.line);
+    quantity.push_back(u.quantity);
+    revenue.push_back(u.revenue.value_or(0));
+    platform.push_back(u.platform);
+    territory.push_back(u.territory);
+    start.push_back(u.usage_start);
+    end.push_back(u.usage_end);
+    isrc.push_back(u.isrc);
+    upc.push_back(u.upc);
+    use_type.push_back(u.use_type);
+    currency.push_back(u.currency);
+  }
+  pool_.transact([&](soci::session& s) {
+    s << "INSERT INTO usage_rows (report_id, account_id, line, platform, territory, usage_start, usage_end, isrc, upc, "
+         "use_type, quantity, revenue_micros, currency) VALUES (:r, :a, :l, :p, :t, :s, :e, :i, :u, :k, :q, :v, :c)",
+      soci::use(report), soci::use(account), soci::use(line), soci::use(platform), soci::use(territory),
+      soci::use(start), soci::use(end), soci::use(isrc), soci::use(upc), soci::use(use_type), soci::use(quantity),
+      soci::use(revenue), soci::use(currency);
+  });
+}
+
+sales_report soci_sales_store::complete_report(std::int64_t report, const std::string& message_id,
+                                               const std::string& platform, const std::string& usage_start,
+                                               const std::string& usage_end) {
+  sales_report out;
+  pool_.transact([&](soci::session& s) {
+    long long id = report, now = domain::now_millis();
+    // Matching is set-based: the account's recording by ISRC, its release by UPC/ICPN.
+    s << "UPDATE usage_rows SET recording_id = (SELECT r.id FROM recordings r WHERE r.account_id = usage_rows.account_id "
+         "AND r.isrc = usage_rows.isrc) WHERE report_id = :r AND isrc <> ''",
+      soci::use(id);
+    s << "UPDATE usage_rows SET release_id = (SELECT x.id FROM releases x WHERE x.account_id = usage_rows.account_id "
+         "AND x.upc = usage_rows.upc) WHERE report_id = :r AND upc <> ''",
+      soci::use(id);
+    long long total = 0, unmatched = 0;
+    s << "SELECT COUNT(*), COALESCE(SUM(CASE WHEN recording_id IS NULL AND release_id IS NULL THEN 1 ELSE 0 END), 0) "
+         "FROM usage_rows WHERE report_id = :r",
+      soci::into(total), soci::into(unmatched), soci::use(id);
+    soci::indicator message_ind = message_id.empty() ? soci::i_null : soci::i_ok;
+    s << "UPDATE sales_reports SET status = 'imported', message_id = :m, platform = :p, usage_start = :s, usage_end = :e, "
+         "rows_total = :t, rows_unmatched = :u, finished_at = :f WHERE id = :id",
+      soci::use(message_id, message_ind), soci::use(platform), soci::use(usage_start), soci::use(usage_end),
+      soci::use(total), soci::use(unmatched), soci::use(now), soci::use(id);
+    out = *select_report(s, id);
+  });
+  return out;
+}
+
+void soci_sales_store::fail_report(std::int64_t report, const std::string& problems_json) {
+  pool_.transact([&](soci::session& s) {
+    long long id = report, now = domain::now_millis();
+    s << "DELETE FROM usage_rows WHERE report_id = :r", soci::use(id);
+    s << "UPDATE sales_reports SET status = 'failed', problems = :p, rows_total = 0, rows_unmatched = 0, finished_at = :f "
+         "WHERE id = :id",
+      soci::use(problems_json), soci::use(now), soci::use(id);
+  });
+}
+
+std::vector<stored_usage> soci_sales_store::unmatched_rows(std::int64_t report, int limit) {
+  std::vector<stored_usage> out;
+  pool_.run([&](soci::session& s) {
+    out.clear();
+    long long id = report, lim = std::max(limit, 1), line = 0, quantity = 0, revenue = 0;
+    domain::sales::usage u;
+    soci::statement st = (s.prepare << "SELECT line, platform, territory, usage_start, usage_end, isrc, upc, use_type, "
+                                       "quantity, revenue_micros, currency FROM usage_rows WHERE report_id = :r AND "
+                                       "recording_id IS NULL AND release_id IS NULL ORDER BY line LIMIT :l",
+                          soci::into(line), soci::into(u.platform), soci::into(u.territory), soci::into(u.usage_start),
+                          soci::into(u.usage_end), soci::into(u.isrc), soci::into(u.upc), soci::into(u.use_type),
+                          soci::into(quantity), soci::into(revenue), soci::into(u.currency), soci::use(id), soci::use(lim));
+    st.execute(false);
+    while (st.fetch()) {
+      u.line = line;
+      u.quantity = quantity;
+      u.revenue = revenue;
+      out.push_back({u, std::nullopt, std::nullopt});
+    }
+  });
+  return out;
+}
+
+} // namespace tunemantra::persistence

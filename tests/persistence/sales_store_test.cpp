@@ -1,0 +1,109 @@
+// The sales store on both databases: one report per file and MessageId while it counts, rows
+// matched to the account's recordings (ISRC) and releases (UPC), a failed report leaves no rows
+// and does not block the file from coming again.
+
+#include <gtest/gtest.h>
+
+#include "persistence/store.hpp"
+#include "tests/support/delivery_seed.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace tunemantra::persistence {
+namespace {
+
+class sales_store_test : public ::testing::TestWithParam<backend_kind> {
+protected:
+  void SetUp() override {
+    store_ = open_store(test::database_config_for(url_));
+    store_->migrate();
+    account_ = test::seed_account(*store_);
+    release_ = test::seed_ready_release(*store_, account_, "Sold");
+  }
+
+  std::pair<sales_report, domain::job> report(const std::string& sha, const std::string& message_id = "") {
+    sales_report r;
+    r.account_id = account_.user_id;
+    r.format = message_id.empty() ? "csv" : "dsr";
+    r.sha256 = sha;
+    r.message_id = message_id;
+    r.file_path = "/tmp/report";
+    domain::new_job job;
+    job.account_id = account_.user_id;
+    job.kind = "sales_import";
+    return store_->sales().create_report(r, job);
+  }
+
+  domain::sales::usage row(long long line, const std::string& isrc, const std::string& upc, long long quantity) {
+    domain::sales::usage u;
+    u.line = line;
+    u.platform = "StreamCo";
+    u.territory = "GB";
+    u.usage_start = "2026-10-01";
+    u.usage_end = "2026-10-31";
+    u.isrc = isrc;
+    u.upc = upc;
+    u.use_type = "stream";
+    u.quantity = quantity;
+    u.revenue = quantity * 1000;
+    u.currency = "GBP";
+    return u;
+  }
+
+  test::scratch_database db_{GetParam()};
+  std::string url_ = db_.url();
+  std::unique_ptr<store> store_;
+  test::seeded_account account_;
+  std::int64_t release_ = 0;
+};
+
+TEST_P(sales_store_test, imports_matches_and_refuses_the_same_file_or_message_twice) {
+  auto& sales = store_->sales();
+  const auto [r, job] = report(std::string(64, '1'), "MSG-1");
+  EXPECT_EQ(r.status, "importing");
+  EXPECT_EQ(job.kind, "sales_import");
+  EXPECT_EQ(job.payload, R"({"reportId":)" + std::to_string(r.id) + "}");
+  EXPECT_EQ(r.job_id, job.id);
+  EXPECT_THROW(report(std::string(64, '1')), duplicate_report);
+  EXPECT_THROW(report(std::string(64, '2'), "MSG-1"), duplicate_report);
+
+  const auto isrc = store_->catalog().list_tracks(account_.user_id, release_).at(0).isrc;
+  const auto upc = store_->catalog().find_release(account_.user_id, release_)->upc;
+  sales.insert_rows(r, {row(7, isrc, "", 400), row(8, "", upc, 3), row(9, "GBAYE2499999", "", 5)});
+  const auto done = sales.complete_report(r.id, "MSG-1", "StreamCo", "2026-10-01", "2026-10-31");
+  EXPECT_EQ(done.status, "imported");
+  EXPECT_EQ(done.rows_total, 3);
+  EXPECT_EQ(done.rows_unmatched, 1);
+  EXPECT_EQ(done.platform, "StreamCo");
+  EXPECT_TRUE(done.finished_at);
+  const auto unmatched = sales.unmatched_rows(r.id, 10);
+  ASSERT_EQ(unmatched.size(), 1u);
+  EXPECT_EQ(unmatched[0].usage.line, 9);
+  EXPECT_EQ(unmatched[0].usage.isrc, "GBAYE2499999");
+  EXPECT_EQ(unmatched[0].usage.revenue, 5000);
+
+  EXPECT_FALSE(sales.find_report(r.id, account_.user_id + 100)); // another account's report does not exist
+  EXPECT_TRUE(sales.find_report(r.id, account_.user_id));
+}
+
+TEST_P(sales_store_test, a_failed_report_keeps_no_rows_and_the_file_may_come_again) {
+  auto& sales = store_->sales();
+  const auto first = report(std::string(64, '3'), "MSG-3").first;
+  sales.insert_rows(first, {row(5, "GBAYE2499999", "", 1)});
+  sales.fail_report(first.id, R"([{"line":9,"message":"no FOOT record"}])");
+  const auto failed = sales.find_report(first.id);
+  EXPECT_EQ(failed->status, "failed");
+  EXPECT_EQ(failed->problems, R"([{"line":9,"message":"no FOOT record"}])");
+  EXPECT_TRUE(sales.unmatched_rows(first.id, 10).empty());
+  EXPECT_NO_THROW(report(std::string(64, '3'), "MSG-3")); // a corrected send of a failed one
+
+  // An interrupted import starts clean.
+  const auto second = report(std::string(64, '4')).first;
+  sales.insert_rows(second, {row(2, "GBAYE2499999", "", 1), row(3, "GBAYE2499998", "", 1)});
+  sales.clear_rows(second.id);
+  EXPECT_TRUE(sales.unmatched_rows(second.id, 10).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(backends, sales_store_test, test::both_backends(), test::backend_name);
+
+} // namespace
+} // namespace tunemantra::persistence
