@@ -11,13 +11,11 @@ platforms=${2:-4}
 source "$here/bench/lib.sh"
 bench_build distribution_throughput tunemantrad
 work=$(bench_workdir bulk)
-trap 'bash "$here/tests/pg_fixture.sh" stop "$work/pg"; rm -rf "$work"' EXIT
-TM_PG_DURABLE=1 bash "$here/tests/pg_fixture.sh" start "$work/pg" >/dev/null
-admin=$(cat "$work/pg/url")
-psql -q "$admin" -c "CREATE DATABASE bulk"
+bench_durable_pg "$work"
+psql -q "$pg_admin" -c "CREATE DATABASE bulk"
 bin="$here/build/bench/distribution_throughput"
 echo "bulk: one bulk_distribution job, $releases releases x $platforms platforms (maxConcurrency 8 each)"
 echo "| database   | releases x platforms | delivered | total s | deliveries/s | peak RSS MiB | RSS KiB / in-flight | DB growth MiB | status"
 echo "| ---------- | -------------------- | --------- | ------- | ------------ | ------------ | --------------------- | -------------- | ------"
 "$bin" --bulk --url "sqlite://$work/bulk.db" --releases "$releases" --platforms "$platforms" --label sqlite 2>/dev/null
-"$bin" --bulk --url "${admin%/postgres}/bulk" --releases "$releases" --platforms "$platforms" --label postgresql 2>/dev/null
+"$bin" --bulk --url "$pg_base/bulk" --releases "$releases" --platforms "$platforms" --label postgresql 2>/dev/null

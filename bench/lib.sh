@@ -13,3 +13,14 @@ bench_workdir() {
   chmod 755 "$dir"
   echo "$dir"
 }
+
+# `bench_durable_pg WORKDIR`: starts a throwaway PostgreSQL under WORKDIR/pg with fsync on (as in
+# production; commit cost is what batching saves), stops it and removes WORKDIR on exit, and sets
+# `pg_admin` (its admin URL) and `pg_base` (the URL without a database).
+bench_durable_pg() {
+  local dir=$1
+  trap "bash '$here/tests/pg_fixture.sh' stop '$dir/pg'; rm -rf '$dir'" EXIT
+  TM_PG_DURABLE=1 bash "$here/tests/pg_fixture.sh" start "$dir/pg" >/dev/null
+  pg_admin=$(cat "$dir/pg/url")
+  pg_base=${pg_admin%/postgres}
+}
