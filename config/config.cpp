@@ -124,6 +124,8 @@ const std::vector<spec>& specs() {
     {"catalog.isrc_registrant", string_ref{[](config& c) -> std::string& { return c.catalog.isrc_registrant; }}, 0,
      0, check_isrc_registrant},
     {"media.dir", string_ref{[](config& c) -> std::string& { return c.media.dir; }}, 0, 0, check_not_empty},
+    {"media.max_sales_report_bytes",
+     int64_ref{[](config& c) -> std::int64_t& { return c.media.max_sales_report_bytes; }}, 1024, std::int64_t{1} << 40},
     {"media.max_audio_bytes", int64_ref{[](config& c) -> std::int64_t& { return c.media.max_audio_bytes; }}, 1024,
      std::int64_t{1} << 40},
     {"media.max_artwork_bytes", int64_ref{[](config& c) -> std::int64_t& { return c.media.max_artwork_bytes; }},

@@ -83,6 +83,7 @@ struct catalog_config {
 struct media_config {
   std::string dir{defaults::media_dir};
   std::int64_t max_audio_bytes = defaults::media_max_audio_bytes;
+  std::int64_t max_sales_report_bytes = defaults::media_max_sales_report_bytes;
   std::int64_t max_artwork_bytes = defaults::media_max_artwork_bytes;
 };
 

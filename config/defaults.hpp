@@ -69,6 +69,7 @@ inline constexpr std::string_view catalog_isrc_registrant = "ZZTMA";
 /// Where uploaded audio and artwork are kept, under their SHA-256 (relative to the working
 /// directory; several nodes must share it, see docs/scaling.md).
 inline constexpr std::string_view media_dir = "var/media";
+inline constexpr std::int64_t media_max_sales_report_bytes = std::int64_t{4} << 30; ///< 4 GiB: a large DSR
 inline constexpr std::int64_t media_max_audio_bytes = std::int64_t{2} << 30;   ///< 2 GiB: a long 24-bit/192 kHz master
 inline constexpr std::int64_t media_max_artwork_bytes = std::int64_t{50} << 20; ///< 50 MiB
 

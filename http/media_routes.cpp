@@ -105,7 +105,7 @@ std::optional<Info> accept_file(services& s, const httplib::Request& req, httpli
 
 void add_media_routes(router& r, services& s) {
   r.add_upload(
-    "/api/tracks/{id}/audio", access::needs("catalog:write"),
+    "PUT", "/api/tracks/{id}/audio", access::needs("catalog:write"),
     [&s](const httplib::Request& req, httplib::Response& res, const request_ctx& ctx, const body_reader& read) {
       const auto account = ctx.who->user.id;
       const auto before = s.store.catalog().find_track(account, std::stoll(ctx.params[0]));
@@ -129,7 +129,7 @@ void add_media_routes(router& r, services& s) {
     static_cast<std::size_t>(s.cfg.media.max_audio_bytes));
 
   r.add_upload(
-    "/api/releases/{id}/artwork", access::needs("catalog:write"),
+    "PUT", "/api/releases/{id}/artwork", access::needs("catalog:write"),
     [&s](const httplib::Request& req, httplib::Response& res, const request_ctx& ctx, const body_reader& read) {
       const auto account = ctx.who->user.id;
       const auto before = s.store.catalog().find_release(account, std::stoll(ctx.params[0]));

@@ -55,8 +55,8 @@ void router::add(std::string method, std::string path, access who, handler fn, s
   routes_.push_back(std::move(r));
 }
 
-void router::add_upload(std::string path, access who, upload_handler fn, std::size_t max_body) {
-  add("PUT", std::move(path), std::move(who), nullptr, max_body);
+void router::add_upload(std::string method, std::string path, access who, upload_handler fn, std::size_t max_body) {
+  add(std::move(method), std::move(path), std::move(who), nullptr, max_body);
   routes_.back().upload = std::move(fn);
 }
 

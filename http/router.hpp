@@ -69,7 +69,7 @@ public:
   /// Adds a route; `max_body` 0 means the configured default for JSON bodies.
   void add(std::string method, std::string path, access who, handler fn, std::size_t max_body = 0);
   /// Adds a PUT route whose body is streamed to `fn` rather than buffered; `max_body` is required.
-  void add_upload(std::string path, access who, upload_handler fn, std::size_t max_body);
+  void add_upload(std::string method, std::string path, access who, upload_handler fn, std::size_t max_body);
 
   /// The route for `method` and `path`, with its parameters; nullptr when none.
   /// A `{param}` segment matches a positive decimal id of at most 18 digits.

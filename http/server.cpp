@@ -30,7 +30,7 @@ struct request_state {
   const route* matched = nullptr;
   request_ctx ctx;
   std::optional<principal> who;
-  bool refused = false; ///< a PUT answered in pre-routing whose body the PUT handler still drains
+  bool refused = false; ///< a PUT/POST answered in pre-routing whose body its handler still drains
 };
 thread_local request_state current;
 
@@ -87,6 +87,7 @@ server::server(const config::config& full, persistence::store& store, actors::jo
 
   add_ops_routes(router_, services_);
   add_job_routes(router_, services_);
+  add_sales_routes(router_, services_);
   add_auth_routes(router_, services_);
   add_key_routes(router_, services_);
   add_user_routes(router_, services_);
@@ -148,10 +149,10 @@ void server::install_middleware() {
       }
       return httplib::Server::HandlerResponse::Handled;
     }
-    // A PUT refused here still has its body on the wire: the PUT handler drains a small one
+    // A PUT or POST refused here still has its body on the wire: its handler drains a small one
     // (post-routing then adds the security headers) so the client can read the answer.
     const auto refuse = [&] {
-      if (req.method == "PUT") {
+      if (req.method == "PUT" || req.method == "POST") {
         current.refused = true;
         return httplib::Server::HandlerResponse::Unhandled;
       }
@@ -190,10 +191,9 @@ void server::install_middleware() {
 
   auto dispatch = [this](const httplib::Request& req, httplib::Response& res) { this->dispatch(req, res); };
   srv_->Get(".*", dispatch);
-  srv_->Post(".*", dispatch);
-  // PUT bodies are read here, not by cpp-httplib: uploads stream to disk, other bodies are
-  // buffered up to the route's limit (a chunked body has no Content-Length to check up front).
-  srv_->Put(".*", [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& content) {
+  // PUT and POST bodies are read here, not by cpp-httplib: uploads stream to disk, other bodies
+  // are buffered up to the route's limit (a chunked body has no Content-Length to check up front).
+  const auto with_body = [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& content) {
     const auto limit = current.matched ? current.matched->max_body : 0;
     bool consumed = false;
     body_reader read = [&](const body_sink& sink) {
@@ -220,9 +220,9 @@ void server::install_middleware() {
         res.set_header("Connection", "close");
         return;
       }
-      auto with_body = req;
-      with_body.body = std::move(body);
-      this->dispatch(with_body, res);
+      auto buffered = req;
+      buffered.body = std::move(body);
+      this->dispatch(buffered, res);
     }
     if (!consumed) {
       // Answered before reading (404, 415, ...): the body is still on the wire. A small one is
@@ -236,7 +236,9 @@ void server::install_middleware() {
       if (!drained)
         res.set_header("Connection", "close");
     }
-  });
+  };
+  srv_->Put(".*", with_body);
+  srv_->Post(".*", with_body);
   srv_->Patch(".*", dispatch);
   srv_->Delete(".*", dispatch);
 

@@ -52,6 +52,8 @@ void add_track_routes(router& r, services& s);
 void add_media_routes(router& r, services& s);
 /// /api/platforms, distributions, takedowns, redeliveries and delivery cancels.
 void add_delivery_routes(router& r, services& s);
+/// POST /api/sales-reports and GET /api/sales-reports/{id}.
+void add_sales_routes(router& r, services& s);
 /// Admin: /api/users, /api/users/{id}, /api/audit.
 void add_user_routes(router& r, services& s);
 

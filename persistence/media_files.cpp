@@ -28,7 +28,7 @@ void sync_dir(const fs::path& dir) {
 
 media_files::media_files(fs::path root) : root_(fs::absolute(std::move(root))) {
   std::error_code ec;
-  for (const char* sub : {"tmp", "audio", "artwork"}) {
+  for (const char* sub : {"tmp", "audio", "artwork", "sales"}) {
     fs::create_directories(root_ / sub, ec);
     if (ec)
       throw std::runtime_error("cannot create the media directory " + (root_ / sub).string() + ": " + ec.message());

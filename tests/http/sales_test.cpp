@@ -1,0 +1,122 @@
+// Sales reports over real HTTP on both databases: a DSR imported, its revenue split exactly over
+// the usage rows and matched to the account's recording and release; the same file refused with
+// 409; a broken file refused whole with its problems by line; CSV; bad requests.
+
+#include <gtest/gtest.h>
+
+#include "tests/http/delivery_fixture.hpp"
+
+namespace tunemantra::http {
+namespace {
+
+class sales_api : public delivery_fixture {
+protected:
+  httplib::Result upload(const std::string& key, const std::string& body, const std::string& type) {
+    return as(key).Post("/api/sales-reports", body, type.c_str());
+  }
+
+  /// A DSR for one summary of 10.00 GBP over 3 streams: 2 of `isrc` (on release `upc`), 1 of an
+  /// ISRC nobody has. `foot` false leaves the FOOT out (a truncated file).
+  static std::string dsr(const std::string& message_id, const std::string& isrc, const std::string& upc, bool foot = true) {
+    std::string text =
+      "#HEAD\tMessageVersion\r\n"
+      "HEAD\tdsrf/1.4/2\tBasicAudioProfile\t1.3\t" + message_id + "\t2026-11-02T10:00:00Z\t1\t1\t2026-10-01\t2026-10-31\t"
+      "PADPIDA2010120601U\tStreamCo\tPremium\tPADPIDA2014120301X\tTuneMantra\tAll\r\n"
+      "SY01\tS1\tStreamCo Premium\tPADPIDA2010120601U\tSubscriptionModel\tOnDemandStream\tGB\tPremium\t3\t10\tGBP\t10.00\r\n"
+      "RE01\tB1\tR1\t\t\t\t" + upc + "\tThe Artist\t\tTitle\r\n"
+      "AS01\tB1\tA1\t\t" + isrc + "\tSong\r\n"
+      "AS01\tB1\tA2\t\tGBAYE2499999\tSomeone else's\r\n"
+      "SU02\tB1\tS1\tT1\tR1\tA1\tYes\t2\r\n"
+      "SU02\tB1\tS1\tT2\t\tA2\tYes\t1\r\n";
+    if (foot)
+      text += "FOOT\t8\t8\t1\t1\t1\r\n";
+    return text;
+  }
+
+  std::pair<std::string, std::string> isrc_and_upc(const std::string& key, std::int64_t release) {
+    const auto rel = std::to_string(release);
+    const auto tracks = body_of(as(key).Get("/api/releases/" + rel + "/tracks"))["data"];
+    const auto upc = body_of(as(key).Get("/api/releases/" + rel))["data"]["upc"];
+    return {tracks[0]["isrc"].get<std::string>(), upc.get<std::string>()};
+  }
+};
+
+TEST_P(sales_api, a_dsr_is_imported_matched_and_split_exactly_and_the_same_file_is_refused) {
+  const auto [isrc, upc] = isrc_and_upc(alice_, ready_release(alice_, 1));
+  const auto file = dsr("MSG-100", isrc, upc);
+  auto r = upload(alice_, file, "text/tab-separated-values");
+  ASSERT_EQ(r->status, 202) << r->body;
+  const auto accepted = body_of(r)["data"];
+  const auto job = accepted["job"]["id"].get<std::int64_t>();
+  EXPECT_EQ(r->get_header_value("Location"), "/api/jobs/" + std::to_string(job));
+  EXPECT_EQ(accepted["job"]["kind"], "sales_import");
+  EXPECT_EQ(accepted["report"]["messageId"], "MSG-100");
+  const auto done = wait_terminal(alice_, job);
+  ASSERT_EQ(done["status"], "succeeded") << done.dump();
+  EXPECT_EQ(done["result"]["rows"], 2);
+  EXPECT_EQ(done["result"]["unmatchedRows"], 1);
+
+  const auto report_id = accepted["report"]["id"].get<std::int64_t>();
+  const auto report = body_of(as(alice_).Get("/api/sales-reports/" + std::to_string(report_id)))["data"];
+  EXPECT_EQ(report["status"], "imported");
+  EXPECT_EQ(report["platform"], "StreamCo");
+  EXPECT_EQ(report["usageStart"], "2026-10-01");
+  ASSERT_EQ(report["unmatched"].size(), 1u);
+  EXPECT_EQ(report["unmatched"][0]["isrc"], "GBAYE2499999");
+  EXPECT_EQ(report["unmatched"][0]["line"], 8);
+  EXPECT_EQ(report["unmatched"][0]["revenue"], "3.333333"); // 10.00 over 2 + 1 streams: 6.666667 + 3.333333
+
+  r = upload(alice_, file, "text/tab-separated-values");
+  EXPECT_EQ(r->status, 409) << r->body;
+  EXPECT_EQ(body_of(r)["error"]["code"], "CONFLICT");
+  r = upload(alice_, dsr("MSG-100", isrc, upc) + "#another comment\n", "text/tab-separated-values");
+  EXPECT_EQ(r->status, 409) << r->body; // another file, the same MessageId
+
+  EXPECT_EQ(as(bob_).Get("/api/sales-reports/" + std::to_string(report_id))->status, 404); // another account's
+  EXPECT_EQ(as(admin_).Get("/api/sales-reports/" + std::to_string(report_id))->status, 200);
+}
+
+TEST_P(sales_api, a_broken_file_is_refused_whole_and_may_be_sent_again_fixed) {
+  const auto [isrc, upc] = isrc_and_upc(alice_, ready_release(alice_, 1));
+  auto r = upload(alice_, dsr("MSG-200", isrc, upc, false), "text/tab-separated-values");
+  ASSERT_EQ(r->status, 202) << r->body;
+  const auto accepted = body_of(r)["data"];
+  const auto done = wait_terminal(alice_, accepted["job"]["id"].get<std::int64_t>());
+  EXPECT_EQ(done["status"], "failed") << done.dump();
+  EXPECT_EQ(done["result"]["problems"][0]["line"], 8);
+  EXPECT_EQ(done["result"]["problems"][0]["message"], "no FOOT record: the file is truncated");
+  const auto report =
+    body_of(as(alice_).Get("/api/sales-reports/" + std::to_string(accepted["report"]["id"].get<std::int64_t>())))["data"];
+  EXPECT_EQ(report["status"], "failed");
+  EXPECT_EQ(report["rows"], 0);
+
+  r = upload(alice_, dsr("MSG-200", isrc, upc), "text/tab-separated-values");
+  ASSERT_EQ(r->status, 202) << r->body; // the fixed file, same MessageId: the failed one does not count
+  EXPECT_EQ(wait_terminal(alice_, body_of(r)["data"]["job"]["id"].get<std::int64_t>())["status"], "succeeded");
+}
+
+TEST_P(sales_api, csv_reports_and_bad_requests) {
+  const auto [isrc, upc] = isrc_and_upc(alice_, ready_release(alice_, 1));
+  const std::string csv = "platform,period,territory,isrc,upc,use_type,quantity,net_revenue,currency\n"
+                          "\"Shop, Inc.\",2026-10,US," + isrc + ",,download,3,2.97,USD\n"
+                          "Shop,2026-10-05,US,," + upc + ",download,1,0.99,USD\n";
+  auto r = upload(alice_, csv, "text/csv; charset=utf-8");
+  ASSERT_EQ(r->status, 202) << r->body;
+  const auto done = wait_terminal(alice_, body_of(r)["data"]["job"]["id"].get<std::int64_t>());
+  ASSERT_EQ(done["status"], "succeeded") << done.dump();
+  EXPECT_EQ(done["result"]["rows"], 2);
+  EXPECT_EQ(done["result"]["unmatchedRows"], 0);
+
+  r = upload(alice_, csv, "application/json");
+  EXPECT_EQ(r->status, 415) << r->body;
+  r = upload(alice_, "", "text/csv");
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_EQ(as(alice_).Get("/api/sales-reports/999999")->status, 404);
+  EXPECT_EQ(as(alice_).Get("/api/sales-reports/1?unmatched=5000")->status, 400);
+  EXPECT_EQ(live_->client().Post("/api/sales-reports", csv, "text/csv")->status, 401);
+}
+
+INSTANTIATE_TEST_SUITE_P(backends, sales_api, test::both_backends(), test::backend_name);
+
+} // namespace
+} // namespace tunemantra::http
