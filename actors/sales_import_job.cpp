@@ -32,9 +32,7 @@ void run(persistence::store& store, std::int64_t id, const std::string& payload)
     return end_job(store, id, {domain::job_status::failed, "no sales report " + std::to_string(report_id)});
   if (report->status != "importing")
     return end_job(store, id, {domain::job_status::failed, "sales report " + std::to_string(report_id) + " is " + report->status});
-  std::int64_t total_lines = 0;
   const auto outcome = persistence::import_sales_report(store, *report, [&](std::int64_t done, std::int64_t total) {
-    total_lines = total;
     domain::job_update running{domain::job_status::running};
     running.progress = domain::job_progress{total, done, 0};
     try {
@@ -44,8 +42,12 @@ void run(persistence::store& store, std::int64_t id, const std::string& payload)
       return false; // cancelled: stop between batches
     }
   });
-  if (!outcome.imported && outcome.report.status != "failed")
-    return; // stopped by a cancel: the job is already cancelled
+  if (!outcome.imported && outcome.report.status != "failed") {
+    // Stopped by a cancel (the job is already cancelled): fail the report too, so its rows go and
+    // it does not hold the file's SHA-256 and MessageId, and the same file may be sent again.
+    store.sales().fail_report(report_id, R"([{"line":0,"message":"the import was cancelled"}])");
+    return;
+  }
   json result = {{"reportId", report_id},
                  {"status", outcome.report.status},
                  {"lines", outcome.lines},
