@@ -6,7 +6,7 @@
 #include "actors/ec.hpp"
 #include "actors/ddex_folder.hpp"
 #include "actors/distribution_job.hpp"
-#include "actors/sales_import_job.hpp"
+#include "actors/blocking_job.hpp"
 #include "actors/sleep_job.hpp"
 #include "domain/log.hpp"
 #include "domain/time.hpp"
@@ -88,7 +88,9 @@ bool supervisor_state::spawn_job(self_ptr self, std::int64_t id) {
   } else if (e.kind == "distribution" || e.kind == "takedown" || e.kind == "redelivery" || e.kind == "bulk_distribution") {
     e.actor = self->spawn(distribution_job, ctx, id);
   } else if (e.kind == "sales_import") {
-    e.actor = self->spawn(sales_import_job, ctx, id);
+    e.actor = self->spawn(blocking_job, ctx, id, &run_sales_import);
+  } else if (e.kind == "royalty_calculation") {
+    e.actor = self->spawn(blocking_job, ctx, id, &run_royalty_calculation);
   } else {
     const auto kind = e.kind;
     auto* store = ctx.store;

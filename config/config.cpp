@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "domain/log.hpp"
+#include "domain/sales_report.hpp"
 #include "domain/text.hpp"
 
 namespace tunemantra::config {
@@ -58,6 +59,13 @@ std::optional<std::string> check_isrc_registrant(const std::string& v) {
                      }) && std::isalpha(static_cast<unsigned char>(v[0])) && std::isalpha(static_cast<unsigned char>(v[1]));
   if (!shape)
     return "must be the 5-character ISRC country and registrant code, e.g. GBAYE";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_money(const std::string& v) {
+  const auto amount = domain::sales::parse_micros(v);
+  if (!amount || *amount < 0)
+    return "must be a decimal amount of at least 0 with up to six decimals, e.g. \"10.00\"";
   return std::nullopt;
 }
 
@@ -119,6 +127,9 @@ const std::vector<spec>& specs() {
     {"rate_limit.auth_burst", int_ref{[](config& c) -> int& { return c.rate_limit.auth_burst; }}, 1, 1'000'000},
     {"rate_limit.api_per_minute", int_ref{[](config& c) -> int& { return c.rate_limit.api_per_minute; }}, 1,
      10'000'000},
+    {"royalties.commission_bps", int_ref{[](config& c) -> int& { return c.royalties.commission_bps; }}, 0, 10'000},
+    {"royalties.minimum_payout", string_ref{[](config& c) -> std::string& { return c.royalties.minimum_payout; }}, 0, 0,
+     check_money},
     {"catalog.upc_prefix", string_ref{[](config& c) -> std::string& { return c.catalog.upc_prefix; }}, 0, 0,
      check_upc_prefix},
     {"catalog.isrc_registrant", string_ref{[](config& c) -> std::string& { return c.catalog.isrc_registrant; }}, 0,

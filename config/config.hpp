@@ -97,6 +97,12 @@ struct delivery_config {
   int workers = defaults::delivery_workers;
 };
 
+/// Royalty periods take these when they are created (a later change does not alter them).
+struct royalties_config {
+  int commission_bps = defaults::royalties_commission_bps;
+  std::string minimum_payout{defaults::royalties_minimum_payout}; ///< decimal, in the period's currency
+};
+
 struct config {
   http_config http;
   database_config database;
@@ -108,6 +114,7 @@ struct config {
   catalog_config catalog;
   media_config media;
   delivery_config delivery;
+  royalties_config royalties;
 };
 
 /// A bad file or value. `what()` is one line naming the key, the value and where it came from.

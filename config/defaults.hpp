@@ -73,6 +73,12 @@ inline constexpr std::int64_t media_max_sales_report_bytes = std::int64_t{4} << 
 inline constexpr std::int64_t media_max_audio_bytes = std::int64_t{2} << 30;   ///< 2 GiB: a long 24-bit/192 kHz master
 inline constexpr std::int64_t media_max_artwork_bytes = std::int64_t{50} << 20; ///< 50 MiB
 
+// [royalties]
+/// The distributor's commission on gross revenue, in basis points (1500 = 15 %).
+inline constexpr int royalties_commission_bps = 1500;
+/// Balances below this (in the period's currency) are carried forward to the next period.
+inline constexpr std::string_view royalties_minimum_payout = "10";
+
 // [delivery]
 /// The DDEX Party Id and name that deliveries are sent from (MessageSender). The default is a
 /// placeholder: set the DPID DDEX issued to you.

@@ -88,6 +88,8 @@ server::server(const config::config& full, persistence::store& store, actors::jo
   add_ops_routes(router_, services_);
   add_job_routes(router_, services_);
   add_sales_routes(router_, services_);
+  add_royalty_routes(router_, services_);
+  add_analytics_routes(router_, services_);
   add_auth_routes(router_, services_);
   add_key_routes(router_, services_);
   add_user_routes(router_, services_);

@@ -54,6 +54,10 @@ void add_media_routes(router& r, services& s);
 void add_delivery_routes(router& r, services& s);
 /// POST /api/sales-reports and GET /api/sales-reports/{id}.
 void add_sales_routes(router& r, services& s);
+/// /api/royalty-periods (rates, calculate, finalize, statements), /api/advances, /api/royalty-calculations.
+void add_royalty_routes(router& r, services& s);
+/// GET /api/analytics/tracks/{id} and /api/analytics/releases/{id}.
+void add_analytics_routes(router& r, services& s);
 /// Admin: /api/users, /api/users/{id}, /api/audit.
 void add_user_routes(router& r, services& s);
 

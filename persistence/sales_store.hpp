@@ -38,6 +38,27 @@ struct stored_usage {
   std::optional<std::int64_t> recording_id, release_id;
 };
 
+/// Usage summed for one group (a day, platform or territory) in one currency.
+struct analytics_bucket {
+  std::string key;
+  std::string currency;
+  std::int64_t streams = 0;   ///< quantity of use types naming a stream
+  std::int64_t downloads = 0; ///< quantity of use types naming a download
+  std::int64_t quantity = 0;  ///< every use type
+  domain::sales::micros revenue = 0;
+};
+
+enum class analytics_group { day, platform, territory };
+
+/// What analytics reads: a recording's usage, or a release's (rows matched to it by UPC/ICPN, and
+/// rows without a UPC whose recording is on it).
+struct analytics_scope {
+  bool release = false;
+  std::int64_t id = 0;
+  std::string from = "0000-01-01", to = "9999-12-31"; ///< usage start dates, inclusive
+  analytics_group group = analytics_group::day;
+};
+
 /// The account already has this file (same SHA-256) or message (same MessageId), importing or imported.
 class duplicate_report : public store_error {
 public:
@@ -66,6 +87,8 @@ public:
   virtual void fail_report(std::int64_t report, const std::string& problems_json) = 0;
   /// Up to `limit` unmatched rows in line order.
   virtual std::vector<stored_usage> unmatched_rows(std::int64_t report, int limit) = 0;
+  /// Matched usage (imported reports only) in the scope, per group key and currency, in key order.
+  virtual std::vector<analytics_bucket> analytics(const analytics_scope& scope) = 0;
 };
 
 } // namespace tunemantra::persistence

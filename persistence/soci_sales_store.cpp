@@ -171,4 +171,45 @@ std::vector<stored_usage> soci_sales_store::unmatched_rows(std::int64_t report, 
   return out;
 }
 
+std::vector<analytics_bucket> soci_sales_store::analytics(const analytics_scope& scope) {
+  // The group column comes from this fixed list, never from the request.
+  const std::string key = scope.group == analytics_group::day        ? "usage_start"
+                          : scope.group == analytics_group::platform ? "platform"
+                                                                     : "territory";
+  // A recording's rows are matched only when their report completed; the partial indexes on
+  // (recording_id, usage_start) and (release_id, usage_start) serve both scopes.
+  const std::string where =
+    scope.release ? "(release_id = :id OR (release_id IS NULL AND recording_id IN (SELECT recording_id FROM tracks WHERE "
+                    "release_id = :id2)))"
+                  : "recording_id = :id";
+  std::vector<analytics_bucket> out;
+  pool_.run([&](soci::session& s) {
+    out.clear();
+    long long id = scope.id, second = scope.release ? scope.id : 0, streams = 0, downloads = 0, quantity = 0, revenue = 0;
+    analytics_bucket b;
+    auto temp =
+      (s.prepare << "SELECT " + key + ", currency, "
+                    "CAST(SUM(CASE WHEN LOWER(use_type) LIKE '%stream%' THEN quantity ELSE 0 END) AS BIGINT), "
+                    "CAST(SUM(CASE WHEN LOWER(use_type) LIKE '%download%' THEN quantity ELSE 0 END) AS BIGINT), "
+                    "CAST(SUM(quantity) AS BIGINT), CAST(SUM(revenue_micros) AS BIGINT) FROM usage_rows WHERE " +
+                      where + " AND usage_start >= :f AND usage_start <= :t GROUP BY " + key + ", currency ORDER BY " +
+                      key + ", currency",
+       soci::into(b.key), soci::into(b.currency), soci::into(streams), soci::into(downloads), soci::into(quantity),
+       soci::into(revenue), soci::use(id));
+    if (scope.release)
+      temp, soci::use(second);
+    temp, soci::use(scope.from), soci::use(scope.to);
+    soci::statement st(temp);
+    st.execute(false);
+    while (st.fetch()) {
+      b.streams = streams;
+      b.downloads = downloads;
+      b.quantity = quantity;
+      b.revenue = revenue;
+      out.push_back(b);
+    }
+  });
+  return out;
+}
+
 } // namespace tunemantra::persistence

@@ -18,6 +18,7 @@ public:
                                const std::string& usage_start, const std::string& usage_end) override;
   void fail_report(std::int64_t report, const std::string& problems_json) override;
   std::vector<stored_usage> unmatched_rows(std::int64_t report, int limit) override;
+  std::vector<analytics_bucket> analytics(const analytics_scope& scope) override;
 
 private:
   connection_pool& pool_;

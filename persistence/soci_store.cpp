@@ -16,6 +16,7 @@
 #include "persistence/soci_account_store.hpp"
 #include "persistence/soci_catalog_store.hpp"
 #include "persistence/soci_delivery_store.hpp"
+#include "persistence/soci_royalty_store.hpp"
 #include "persistence/soci_sales_store.hpp"
 #include "persistence/store.hpp"
 
@@ -79,12 +80,13 @@ public:
       accounts_(pool_),
       catalog_(pool_),
       delivery_(pool_),
-      sales_(pool_) {}
+      sales_(pool_), royalties_(pool_) {}
 
   account_store& accounts() override { return accounts_; }
   catalog_store& catalog() override { return catalog_; }
   delivery_store& delivery() override { return delivery_; }
   sales_store& sales() override { return sales_; }
+  royalty_store& royalties() override { return royalties_; }
   job_changes& changes() override { return changes_; }
 
   backend_kind backend() const override { return url_.backend; }
@@ -401,6 +403,7 @@ private:
   soci_catalog_store catalog_;
   soci_delivery_store delivery_;
   soci_sales_store sales_;
+  soci_royalty_store royalties_;
   job_changes changes_;
   job_cache cache_;
 };

@@ -18,6 +18,7 @@
 #include "persistence/database_url.hpp"
 #include "persistence/delivery_store.hpp"
 #include "persistence/job_changes.hpp"
+#include "persistence/royalty_store.hpp"
 #include "persistence/sales_store.hpp"
 
 namespace tunemantra::persistence {
@@ -50,6 +51,7 @@ public:
   virtual delivery_store& delivery() = 0;
   /// Sales reports and usage rows.
   virtual sales_store& sales() = 0;
+  virtual royalty_store& royalties() = 0;
   /// Job-change notifications: every committed job row change wakes the long-polls on that job.
   virtual job_changes& changes() = 0;
 

@@ -1,4 +1,4 @@
-#include "actors/sales_import_job.hpp"
+#include "actors/blocking_job.hpp"
 
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -12,8 +12,10 @@
 namespace tunemantra::actors {
 namespace {
 
-using self_ptr = job_actor::stateful_pointer<sales_import_state>;
+using self_ptr = job_actor::stateful_pointer<blocking_job_state>;
 using nlohmann::json;
+
+} // namespace
 
 void end_job(persistence::store& store, std::int64_t id, domain::job_update update) {
   try {
@@ -23,8 +25,7 @@ void end_job(persistence::store& store, std::int64_t id, domain::job_update upda
   }
 }
 
-/// The whole import, on the executor.
-void run(persistence::store& store, std::int64_t id, const std::string& payload) {
+void run_sales_import(persistence::store& store, std::int64_t id, const std::string& payload) {
   const auto spec = json::parse(payload, nullptr, false);
   const auto report_id = spec.is_object() ? spec.value("reportId", std::int64_t{0}) : 0;
   const auto report = report_id > 0 ? store.sales().find_report(report_id) : std::nullopt;
@@ -72,9 +73,7 @@ void run(persistence::store& store, std::int64_t id, const std::string& payload)
   end_job(store, id, failed);
 }
 
-} // namespace
-
-job_actor::behavior_type sales_import_job(self_ptr self, job_context ctx, std::int64_t job_id) {
+job_actor::behavior_type blocking_job(self_ptr self, job_context ctx, std::int64_t job_id, blocking_work work) {
   init_job_actor(self, ctx, job_id);
   auto* store = ctx.store;
   off_thread(self, [job_id, store](const job_actor& me) {
@@ -89,8 +88,8 @@ job_actor::behavior_type sales_import_job(self_ptr self, job_context ctx, std::i
     [=](started_atom, const std::string& payload, std::int64_t, std::int64_t) {
       auto* db = self->state.ctx.store;
       const auto id = self->state.job_id;
-      off_thread(self, [db, id, payload](const job_actor& me) {
-        run(*db, id, payload);
+      off_thread(self, [db, id, payload, work](const job_actor& me) {
+        work(*db, id, payload);
         caf::anon_send(me, finished_atom::value);
       });
     },
