@@ -75,7 +75,8 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
 
   // Pass 2: write the rows in batches.
   db.sales().clear_rows(report.id);
-  std::vector<sales::usage> batch;
+  const auto keys = db.sales().load_match_keys(report.account_id);
+  std::vector<stored_usage> batch;
   batch.reserve(batch_rows);
   bool stopped = false;
   std::string platform, first_day, last_day;
@@ -96,7 +97,7 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
       first_day = u.usage_start;
     if (u.usage_end > last_day)
       last_day = u.usage_end;
-    batch.push_back(std::move(u));
+    batch.push_back(keys.match(std::move(u)));
     if (batch.size() >= batch_rows)
       flush(line);
   };

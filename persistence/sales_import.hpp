@@ -23,6 +23,6 @@ struct sales_import_outcome {
 /// returns false to stop (the job was cancelled): then nothing counts and the report stays importing.
 sales_import_outcome import_sales_report(store& db, const sales_report& report,
                                          const std::function<bool(std::int64_t, std::int64_t)>& progress,
-                                         std::size_t batch_rows = 5000);
+                                         std::size_t batch_rows = 20000);
 
 } // namespace tunemantra::persistence

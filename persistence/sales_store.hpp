@@ -1,12 +1,13 @@
 #pragma once
 // Sales reports and their usage rows (migration 0009). An import registers the report with its job,
-// writes rows in batches, then either completes it (rows matched to the account's recordings by
-// ISRC and releases by UPC, counts recorded) or fails it (rows deleted); only imported reports'
-// rows count. A re-run clears what an interrupted run wrote.
+// writes rows in batches (each matched to the account's recording by ISRC and release by UPC as it
+// is written), then either completes it (counts recorded) or fails it (rows deleted); only
+// imported reports' rows count. A re-run clears what an interrupted run wrote.
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "domain/job.hpp"
@@ -32,10 +33,25 @@ struct sales_report {
   std::optional<domain::millis> finished_at;
 };
 
-/// A stored usage row (for listing unmatched ones).
+/// A usage row with what it matched: the account's recording (by ISRC) and release (by UPC/ICPN).
 struct stored_usage {
   domain::sales::usage usage;
   std::optional<std::int64_t> recording_id, release_id;
+};
+
+/// The account's recordings by ISRC and releases by UPC, loaded once per import so rows are
+/// matched as they are written (no second pass over the table).
+struct match_keys {
+  std::unordered_map<std::string, std::int64_t> recordings, releases;
+
+  stored_usage match(domain::sales::usage u) const {
+    stored_usage out{std::move(u), std::nullopt, std::nullopt};
+    if (const auto it = recordings.find(out.usage.isrc); !out.usage.isrc.empty() && it != recordings.end())
+      out.recording_id = it->second;
+    if (const auto it = releases.find(out.usage.upc); !out.usage.upc.empty() && it != releases.end())
+      out.release_id = it->second;
+    return out;
+  }
 };
 
 /// Usage summed for one group (a day, platform or territory) in one currency.
@@ -78,9 +94,12 @@ public:
   virtual std::optional<sales_report> find_report(std::int64_t id, std::optional<std::int64_t> account = {}) = 0;
   /// Deletes the report's rows: a re-run after an interruption starts clean.
   virtual void clear_rows(std::int64_t report) = 0;
-  /// Inserts rows of the report in one transaction (revenue must be set on each).
-  virtual void insert_rows(const sales_report& r, const std::vector<domain::sales::usage>& rows) = 0;
-  /// Matches the rows, records platform, period and counts, and marks the report imported.
+  /// The account's ISRCs and UPCs, for matching rows (match_keys::match) before insert_rows.
+  virtual match_keys load_match_keys(std::int64_t account) = 0;
+  /// Inserts rows of the report, as matched, in one transaction (revenue must be set on each);
+  /// PostgreSQL takes them through COPY.
+  virtual void insert_rows(const sales_report& r, const std::vector<stored_usage>& rows) = 0;
+  /// Records platform, period and counts, and marks the report imported (its rows count from then).
   virtual sales_report complete_report(std::int64_t report, const std::string& message_id, const std::string& platform,
                                        const std::string& usage_start, const std::string& usage_end) = 0;
   /// Marks the report failed with its problems (JSON array) and deletes its rows, in one transaction.

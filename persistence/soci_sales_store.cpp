@@ -1,5 +1,6 @@
 #include "persistence/soci_sales_store.hpp"
 
+#include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
 #include "domain/time.hpp"
@@ -83,13 +84,110 @@ void soci_sales_store::clear_rows(std::int64_t report) {
   pool_.transact([&](soci::session& s) { s << "DELETE FROM usage_rows WHERE report_id = :r", soci::use(id); });
 }
 
-void soci_sales_store::insert_rows(const sales_report& r, const std::vector<domain::sales::usage>& rows) {
-  if (rows.empty())
-    return;
-  // Column vectors bound once: one prepared statement runs for every row.
-  std::vector<long long> report(rows.size(), r.id), account(rows.size(), r.account_id), line, quantity, revenue;
+match_keys soci_sales_store::load_match_keys(std::int64_t account) {
+  match_keys keys;
+  pool_.run([&](soci::session& s) {
+    keys.recordings.clear();
+    keys.releases.clear();
+    long long a = account, id = 0;
+    std::string code;
+    soci::statement recordings = (s.prepare << "SELECT id, isrc FROM recordings WHERE account_id = :a", soci::into(id),
+                                  soci::into(code), soci::use(a));
+    recordings.execute(false);
+    while (recordings.fetch())
+      keys.recordings.emplace(code, id);
+    soci::indicator upc_ind = soci::i_null;
+    soci::statement releases = (s.prepare << "SELECT id, upc FROM releases WHERE account_id = :a", soci::into(id),
+                                soci::into(code, upc_ind), soci::use(a));
+    releases.execute(false);
+    while (releases.fetch())
+      if (upc_ind == soci::i_ok && !code.empty())
+        keys.releases.emplace(code, id);
+  });
+  return keys;
+}
+
+namespace {
+
+constexpr const char* usage_columns = "report_id, account_id, line, platform, territory, usage_start, usage_end, isrc, upc, "
+                                      "use_type, quantity, revenue_micros, currency, recording_id, release_id";
+
+/// Appends `text` in COPY's text format: backslash, tab, newline and carriage return escaped.
+void copy_text(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+    case '\\': out += "\\\\"; break;
+    case '\t': out += "\\t"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    default: out += c;
+    }
+  }
+}
+
+void copy_id(std::string& out, const std::optional<std::int64_t>& id) {
+  if (id)
+    out += std::to_string(*id);
+  else
+    out += "\\N";
+}
+
+/// PostgreSQL: the rows through COPY FROM STDIN, in the caller's transaction.
+void copy_rows(soci::session& s, const sales_report& r, const std::vector<stored_usage>& rows) {
+  auto* conn = static_cast<soci::postgresql_session_backend*>(s.get_backend())->conn_;
+  const auto check = [&](PGresult* res, ExecStatusType want) {
+    const bool ok = PQresultStatus(res) == want;
+    const std::string message = ok ? "" : PQresultErrorMessage(res);
+    PQclear(res);
+    if (!ok)
+      throw store_error("COPY usage_rows failed: " + message);
+  };
+  check(PQexec(conn, (std::string("COPY usage_rows (") + usage_columns + ") FROM STDIN").c_str()), PGRES_COPY_IN);
+  const auto prefix = std::to_string(r.id) + "\t" + std::to_string(r.account_id) + "\t";
+  std::string buf;
+  buf.reserve(1 << 20);
+  const auto send = [&] {
+    if (PQputCopyData(conn, buf.data(), static_cast<int>(buf.size())) != 1)
+      throw store_error(std::string("COPY usage_rows failed: ") + PQerrorMessage(conn));
+    buf.clear();
+  };
+  for (const auto& row : rows) {
+    const auto& u = row.usage;
+    buf += prefix;
+    buf += std::to_string(u.line);
+    for (const auto* text : {&u.platform, &u.territory, &u.usage_start, &u.usage_end, &u.isrc, &u.upc, &u.use_type}) {
+      buf += '\t';
+      copy_text(buf, *text);
+    }
+    buf += '\t';
+    buf += std::to_string(u.quantity);
+    buf += '\t';
+    buf += std::to_string(u.revenue.value_or(0));
+    buf += '\t';
+    copy_text(buf, u.currency);
+    buf += '\t';
+    copy_id(buf, row.recording_id);
+    buf += '\t';
+    copy_id(buf, row.release_id);
+    buf += '\n';
+    if (buf.size() > (1u << 20) - 4096)
+      send();
+  }
+  send();
+  if (PQputCopyEnd(conn, nullptr) != 1)
+    throw store_error(std::string("COPY usage_rows failed: ") + PQerrorMessage(conn));
+  while (PGresult* res = PQgetResult(conn))
+    check(res, PGRES_COMMAND_OK);
+}
+
+/// SQLite: one prepared INSERT run for every row (column vectors bound once).
+void insert_each(soci::session& s, const sales_report& r, const std::vector<stored_usage>& rows) {
+  std::vector<long long> report(rows.size(), r.id), account(rows.size(), r.account_id), line, quantity, revenue,
+    recording, release;
+  std::vector<soci::indicator> recording_ind, release_ind;
   std::vector<std::string> platform, territory, start, end, isrc, upc, use_type, currency;
-  for (const auto& u : rows) {
+  for (const auto& row : rows) {
+    const auto& u = row.usage;
     line.push_back(u.line);
     quantity.push_back(u.quantity);
     revenue.push_back(u.revenue.value_or(0));
@@ -101,13 +199,28 @@ void soci_sales_store::insert_rows(const sales_report& r, const std::vector<doma
     upc.push_back(u.upc);
     use_type.push_back(u.use_type);
     currency.push_back(u.currency);
+    recording.push_back(row.recording_id.value_or(0));
+    recording_ind.push_back(row.recording_id ? soci::i_ok : soci::i_null);
+    release.push_back(row.release_id.value_or(0));
+    release_ind.push_back(row.release_id ? soci::i_ok : soci::i_null);
   }
+  s << std::string("INSERT INTO usage_rows (") + usage_columns +
+         ") VALUES (:r, :a, :l, :p, :t, :s, :e, :i, :u, :k, :q, :v, :c, :rec, :rel)",
+    soci::use(report), soci::use(account), soci::use(line), soci::use(platform), soci::use(territory), soci::use(start),
+    soci::use(end), soci::use(isrc), soci::use(upc), soci::use(use_type), soci::use(quantity), soci::use(revenue),
+    soci::use(currency), soci::use(recording, recording_ind), soci::use(release, release_ind);
+}
+
+} // namespace
+
+void soci_sales_store::insert_rows(const sales_report& r, const std::vector<stored_usage>& rows) {
+  if (rows.empty())
+    return;
   pool_.transact([&](soci::session& s) {
-    s << "INSERT INTO usage_rows (report_id, account_id, line, platform, territory, usage_start, usage_end, isrc, upc, "
-         "use_type, quantity, revenue_micros, currency) VALUES (:r, :a, :l, :p, :t, :s, :e, :i, :u, :k, :q, :v, :c)",
-      soci::use(report), soci::use(account), soci::use(line), soci::use(platform), soci::use(territory),
-      soci::use(start), soci::use(end), soci::use(isrc), soci::use(upc), soci::use(use_type), soci::use(quantity),
-      soci::use(revenue), soci::use(currency);
+    if (s.get_backend_name() == "postgresql")
+      copy_rows(s, r, rows);
+    else
+      insert_each(s, r, rows);
   });
 }
 
@@ -117,13 +230,6 @@ sales_report soci_sales_store::complete_report(std::int64_t report, const std::s
   sales_report out;
   pool_.transact([&](soci::session& s) {
     long long id = report, now = domain::now_millis();
-    // Matching is set-based: the account's recording by ISRC, its release by UPC/ICPN.
-    s << "UPDATE usage_rows SET recording_id = (SELECT r.id FROM recordings r WHERE r.account_id = usage_rows.account_id "
-         "AND r.isrc = usage_rows.isrc) WHERE report_id = :r AND isrc <> ''",
-      soci::use(id);
-    s << "UPDATE usage_rows SET release_id = (SELECT x.id FROM releases x WHERE x.account_id = usage_rows.account_id "
-         "AND x.upc = usage_rows.upc) WHERE report_id = :r AND upc <> ''",
-      soci::use(id);
     long long total = 0, unmatched = 0;
     s << "SELECT COUNT(*), COALESCE(SUM(CASE WHEN recording_id IS NULL AND release_id IS NULL THEN 1 ELSE 0 END), 0) "
          "FROM usage_rows WHERE report_id = :r",
@@ -176,12 +282,14 @@ std::vector<analytics_bucket> soci_sales_store::analytics(const analytics_scope&
   const std::string key = scope.group == analytics_group::day        ? "usage_start"
                           : scope.group == analytics_group::platform ? "platform"
                                                                      : "territory";
-  // A recording's rows are matched only when their report completed; the partial indexes on
-  // (recording_id, usage_start) and (release_id, usage_start) serve both scopes.
+  // The partial indexes on (recording_id, usage_start) and (release_id, usage_start) serve both scopes.
+  // Rows are matched as they are written, so an import still running (or interrupted) is left
+  // out by its report's status.
   const std::string where =
-    scope.release ? "(release_id = :id OR (release_id IS NULL AND recording_id IN (SELECT recording_id FROM tracks WHERE "
-                    "release_id = :id2)))"
-                  : "recording_id = :id";
+    std::string(scope.release ? "(release_id = :id OR (release_id IS NULL AND recording_id IN (SELECT recording_id FROM "
+                                "tracks WHERE release_id = :id2)))"
+                              : "recording_id = :id") +
+    " AND report_id IN (SELECT id FROM sales_reports WHERE status = 'imported')";
   std::vector<analytics_bucket> out;
   pool_.run([&](soci::session& s) {
     out.clear();

@@ -13,7 +13,8 @@ public:
   std::pair<sales_report, domain::job> create_report(const sales_report& r, domain::new_job job) override;
   std::optional<sales_report> find_report(std::int64_t id, std::optional<std::int64_t> account) override;
   void clear_rows(std::int64_t report) override;
-  void insert_rows(const sales_report& r, const std::vector<domain::sales::usage>& rows) override;
+  match_keys load_match_keys(std::int64_t account) override;
+  void insert_rows(const sales_report& r, const std::vector<stored_usage>& rows) override;
   sales_report complete_report(std::int64_t report, const std::string& message_id, const std::string& platform,
                                const std::string& usage_start, const std::string& usage_end) override;
   void fail_report(std::int64_t report, const std::string& problems_json) override;

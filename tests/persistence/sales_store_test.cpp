@@ -33,7 +33,8 @@ protected:
     return store_->sales().create_report(r, job);
   }
 
-  domain::sales::usage row(long long line, const std::string& isrc, const std::string& upc, long long quantity) {
+  /// A usage row, matched against the account's catalog as an import does.
+  stored_usage row(long long line, const std::string& isrc, const std::string& upc, long long quantity) {
     domain::sales::usage u;
     u.line = line;
     u.platform = "StreamCo";
@@ -46,7 +47,7 @@ protected:
     u.quantity = quantity;
     u.revenue = quantity * 1000;
     u.currency = "GBP";
-    return u;
+    return store_->sales().load_match_keys(account_.user_id).match(u);
   }
 
   test::scratch_database db_{GetParam()};
@@ -68,7 +69,14 @@ TEST_P(sales_store_test, imports_matches_and_refuses_the_same_file_or_message_tw
 
   const auto isrc = store_->catalog().list_tracks(account_.user_id, release_).at(0).isrc;
   const auto upc = store_->catalog().find_release(account_.user_id, release_)->upc;
-  sales.insert_rows(r, {row(7, isrc, "", 400), row(8, "", upc, 3), row(9, "GBAYE2499999", "", 5)});
+  auto odd = row(9, "GBAYE2499999", "", 5);
+  odd.usage.platform = "Back\\slash\tTab\nLine\rReturn"; // COPY's text format must escape these
+  EXPECT_FALSE(odd.recording_id);
+  const auto matched = row(7, isrc, "", 400);
+  EXPECT_TRUE(matched.recording_id);
+  EXPECT_FALSE(matched.release_id);
+  EXPECT_TRUE(row(8, "", upc, 3).release_id);
+  sales.insert_rows(r, {matched, row(8, "", upc, 3), odd});
   const auto done = sales.complete_report(r.id, "MSG-1", "StreamCo", "2026-10-01", "2026-10-31");
   EXPECT_EQ(done.status, "imported");
   EXPECT_EQ(done.rows_total, 3);
@@ -80,6 +88,7 @@ TEST_P(sales_store_test, imports_matches_and_refuses_the_same_file_or_message_tw
   EXPECT_EQ(unmatched[0].usage.line, 9);
   EXPECT_EQ(unmatched[0].usage.isrc, "GBAYE2499999");
   EXPECT_EQ(unmatched[0].usage.revenue, 5000);
+  EXPECT_EQ(unmatched[0].usage.platform, "Back\\slash\tTab\nLine\rReturn");
 
   EXPECT_FALSE(sales.find_report(r.id, account_.user_id + 100)); // another account's report does not exist
   EXPECT_TRUE(sales.find_report(r.id, account_.user_id));
