@@ -203,6 +203,7 @@ int main(int argc, char** argv) {
     std::cerr << "upload failed: " << (r ? r->body : httplib::to_string(r.error())) << "\n" << daemon.err();
     return 1;
   }
+  std::cerr << "upload answered after " << seconds_d(std::chrono::steady_clock::now() - t0).count() << " s\n";
   const auto imported = wait_job(c, json::parse(r->body)["data"]["job"]["id"].get<std::int64_t>());
   const double import_s = seconds_d(std::chrono::steady_clock::now() - t0).count();
   if (imported["status"] != "succeeded") {

@@ -1,6 +1,11 @@
 #include "persistence/sales_import.hpp"
 
+#include <condition_variable>
+#include <exception>
 #include <fstream>
+#include <mutex>
+#include <new>
+#include <thread>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -25,6 +30,90 @@ void feed(const std::string& path, Parser& parser) {
   }
   parser.finish();
 }
+
+/// Writes batches on a thread of its own while the caller parses the next one: at most one batch
+/// waits while another is written, so memory stays at two batches. `write` returns false to stop
+/// (the job was cancelled); so does an exception, which finish() rethrows.
+class batch_writer {
+public:
+  using write_fn = std::function<bool(const std::vector<stored_usage>&, std::int64_t)>;
+
+  explicit batch_writer(write_fn write) : write_(std::move(write)), thread_([this] { run(); }) {}
+  ~batch_writer() { finish(std::nothrow); }
+  batch_writer(const batch_writer&) = delete;
+  batch_writer& operator=(const batch_writer&) = delete;
+
+  /// Hands over a batch (waiting while one is already queued); false once writing has stopped.
+  bool push(std::vector<stored_usage>&& batch, std::int64_t line) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !queued_ || stopped_; });
+    if (stopped_)
+      return false;
+    next_ = std::move(batch);
+    next_line_ = line;
+    queued_ = true;
+    changed_.notify_all();
+    return true;
+  }
+
+  /// Waits until every batch is written; true when all were (none refused or failed).
+  bool finish() {
+    finish(std::nothrow);
+    if (error_)
+      std::rethrow_exception(error_);
+    return !stopped_;
+  }
+
+private:
+  void finish(std::nothrow_t) {
+    {
+      std::lock_guard lock(mutex_);
+      closing_ = true;
+      changed_.notify_all();
+    }
+    if (thread_.joinable())
+      thread_.join();
+  }
+
+  void run() {
+    for (;;) {
+      std::vector<stored_usage> batch;
+      std::int64_t line = 0;
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return queued_ || closing_; });
+        if (!queued_)
+          return;
+        batch = std::move(next_);
+        line = next_line_;
+        queued_ = false;
+        changed_.notify_all();
+      }
+      bool go_on = false;
+      try {
+        go_on = write_(batch, line);
+      } catch (...) {
+        std::lock_guard lock(mutex_);
+        error_ = std::current_exception();
+      }
+      if (!go_on) {
+        std::lock_guard lock(mutex_);
+        stopped_ = true;
+        changed_.notify_all();
+        return;
+      }
+    }
+  }
+
+  write_fn write_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<stored_usage> next_;
+  std::int64_t next_line_ = 0;
+  bool queued_ = false, closing_ = false, stopped_ = false;
+  std::exception_ptr error_;
+  std::thread thread_; // last: starts after the members it uses
+};
 
 std::string problems_json(const std::vector<sales::problem>& problems) {
   auto out = nlohmann::json::array();
@@ -73,19 +162,17 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
   for (const auto& [id, w] : weights)
     shares[id] = sales::allocate(summaries.at(id).net_revenue, w);
 
-  // Pass 2: write the rows in batches.
+  // Pass 2: write the rows in batches, on the writer's thread while the next batch is parsed.
   db.sales().clear_rows(report.id);
   const auto keys = db.sales().load_match_keys(report.account_id);
+  batch_writer writer([&](const std::vector<stored_usage>& rows, std::int64_t line) {
+    db.sales().insert_rows(report, rows);
+    return progress(line, out.lines);
+  });
   std::vector<stored_usage> batch;
   batch.reserve(batch_rows);
   bool stopped = false;
   std::string platform, first_day, last_day;
-  const auto flush = [&](std::int64_t line) {
-    db.sales().insert_rows(report, batch);
-    batch.clear();
-    if (!progress(line, out.lines))
-      stopped = true;
-  };
   const auto take = [&](sales::usage u, std::int64_t line) {
     if (stopped)
       return;
@@ -98,8 +185,11 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
     if (u.usage_end > last_day)
       last_day = u.usage_end;
     batch.push_back(keys.match(std::move(u)));
-    if (batch.size() >= batch_rows)
-      flush(line);
+    if (batch.size() >= batch_rows) {
+      stopped = !writer.push(std::move(batch), line);
+      batch = {};
+      batch.reserve(batch_rows);
+    }
   };
   if (dsr) {
     sales::dsr_parser write([&](const sales::usage& u) { take(u, u.line); });
@@ -108,10 +198,9 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
     sales::csv_parser write([&](const sales::usage& u) { take(u, u.line); });
     feed(report.file_path, write);
   }
-  if (stopped)
-    return out;
-  flush(out.lines);
-  if (stopped)
+  if (!stopped && !batch.empty())
+    stopped = !writer.push(std::move(batch), out.lines);
+  if (!writer.finish() || stopped)
     return out;
   if (dsr) {
     platform = header.sender;

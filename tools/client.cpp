@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <memory>
 
 #include <httplib.h>
 #include <toml++/toml.h>
@@ -74,27 +76,18 @@ client::~client() { delete impl_; }
 
 void client::set_read_timeout_seconds(int seconds) { impl_->http.set_read_timeout(seconds); }
 
-answer client::call(const std::string& method, const std::string& path, const std::optional<json>& body,
-                    const std::map<std::string, std::string>& extra) {
+namespace {
+
+httplib::Headers request_headers(const settings& settings_, const std::map<std::string, std::string>& extra) {
   httplib::Headers headers{{"Accept", "application/json"}, {"User-Agent", "tmctl/" TM_VERSION}};
   if (!settings_.api_key.empty())
     headers.emplace("Authorization", "Bearer " + settings_.api_key);
   for (const auto& [k, v] : extra)
     headers.emplace(k, v);
-  const std::string text = body ? body->dump() : "";
-  httplib::Result r{nullptr, httplib::Error::Unknown};
-  if (method == "GET")
-    r = impl_->http.Get(path, headers);
-  else if (method == "POST")
-    r = impl_->http.Post(path, headers, text, "application/json");
-  else if (method == "PATCH")
-    r = impl_->http.Patch(path, headers, text, "application/json");
-  else if (method == "PUT")
-    r = impl_->http.Put(path, headers, text, "application/json");
-  else if (method == "DELETE")
-    r = impl_->http.Delete(path, headers);
-  else
-    throw std::logic_error("tmctl: unknown method " + method);
+  return headers;
+}
+
+answer finish(httplib::Result& r, const settings& settings_) {
   if (!r)
     throw command_error(exit_failure, "cannot reach tunemantrad at " + settings_.url + ": " + httplib::to_string(r.error()));
 
@@ -119,6 +112,59 @@ answer client::call(const std::string& method, const std::string& path, const st
       message += "\n" + e["details"].dump(2);
   }
   throw command_error(a.status == 404 ? exit_not_found : exit_failure, code + ": " + message);
+}
+
+} // namespace
+
+answer client::call(const std::string& method, const std::string& path, const std::optional<json>& body,
+                    const std::map<std::string, std::string>& extra) {
+  const auto headers = request_headers(settings_, extra);
+  const std::string text = body ? body->dump() : "";
+  httplib::Result r{nullptr, httplib::Error::Unknown};
+  if (method == "GET")
+    r = impl_->http.Get(path, headers);
+  else if (method == "POST")
+    r = impl_->http.Post(path, headers, text, "application/json");
+  else if (method == "PATCH")
+    r = impl_->http.Patch(path, headers, text, "application/json");
+  else if (method == "PUT")
+    r = impl_->http.Put(path, headers, text, "application/json");
+  else if (method == "DELETE")
+    r = impl_->http.Delete(path, headers);
+  else
+    throw std::logic_error("tmctl: unknown method " + method);
+  return finish(r, settings_);
+}
+
+
+
+answer client::upload(const std::string& path, const std::string& file, const std::string& content_type) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  auto in = std::make_shared<std::ifstream>(file, std::ios::binary);
+  if (ec || !*in)
+    throw command_error(exit_usage, "cannot read " + file);
+  auto r = impl_->http.Post(
+    path, request_headers(settings_, {}), static_cast<std::size_t>(size),
+    [in](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+      std::vector<char> buf(std::min<std::size_t>(length, 1 << 20));
+      in->seekg(static_cast<std::streamoff>(offset));
+      in->read(buf.data(), static_cast<std::streamsize>(buf.size()));
+      return in->gcount() > 0 && sink.write(buf.data(), static_cast<std::size_t>(in->gcount()));
+    },
+    content_type);
+  return finish(r, settings_);
+}
+
+std::string client::get_text(const std::string& path, const std::string& accept) {
+  auto h = request_headers(settings_, {});
+  h.erase("Accept");
+  h.emplace("Accept", accept);
+  auto r = impl_->http.Get(path, h);
+  if (r && r->status >= 200 && r->status < 300)
+    return r->body;
+  finish(r, settings_); // throws the error
+  return {};
 }
 
 } // namespace tunemantra::tmctl

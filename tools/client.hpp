@@ -60,6 +60,11 @@ public:
   answer get(const std::string& path) { return call("GET", path); }
   answer post(const std::string& path, const json& body) { return call("POST", path, body); }
 
+  /// POSTs the file at `file` as the body (streamed, not read into memory) with `content_type`.
+  answer upload(const std::string& path, const std::string& file, const std::string& content_type);
+  /// GETs a body that is not JSON (e.g. CSV) asking for `accept`; errors as call().
+  std::string get_text(const std::string& path, const std::string& accept);
+
   /// Allows a request to run this long (long-polls).
   void set_read_timeout_seconds(int seconds);
   const std::string& url() const { return settings_.url; }

@@ -24,21 +24,7 @@ client& remote_context::api() {
   return *client_;
 }
 
-namespace {
-
-std::atomic<bool> interrupted{false};
-
-extern "C" void on_interrupt(int) { interrupted = true; }
-
-/// Ctrl-C sets `interrupted` instead of killing tmctl (no SA_RESTART: a blocked read returns).
-void catch_interrupt() {
-  struct sigaction sa {};
-  sa.sa_handler = on_interrupt;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-}
-
-std::string url_encode(const std::string& s) {
+static std::string url_encode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
@@ -68,6 +54,20 @@ std::string text_of(const json& j, const char* key) {
 }
 
 void print_json(const json& j) { std::cout << j.dump(2) << '\n'; }
+
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+extern "C" void on_interrupt(int) { interrupted = true; }
+
+/// Ctrl-C sets `interrupted` instead of killing tmctl (no SA_RESTART: a blocked read returns).
+void catch_interrupt() {
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+}
 
 std::string progress_text(const json& job) {
   const auto& p = job.value("progress", json::object());

@@ -5,6 +5,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -21,6 +23,15 @@ struct remote_context {
 private:
   std::unique_ptr<client> client_;
 };
+
+/// "?a=1&b=x" from the pairs whose value is not empty (values URL-encoded).
+std::string query(const std::vector<std::pair<std::string, std::string>>& pairs);
+/// A string field, "" when missing or null.
+std::string text_of(const json& j, const char* key);
+void print_json(const json& j);
+
+/// Adds the sales and royalties subcommands (tools/money_commands.cpp).
+void add_money_commands(CLI::App& app, remote_context& ctx, std::function<int()>& run);
 
 /// Adds the REST subcommands to `app`; the one that parses sets `run`.
 void add_remote_commands(CLI::App& app, remote_context& ctx, std::function<int()>& run);

@@ -216,6 +216,7 @@ int main(int argc, char** argv) {
 
   std::function<int()> run;
   tmn::tmctl::add_remote_commands(app, ctx, run);
+  tmn::tmctl::add_money_commands(app, ctx, run);
 
   bool status_only = false;
   auto* migrate = app.add_subcommand("migrate", "apply database migrations (offline, against the database)");

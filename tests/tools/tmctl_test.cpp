@@ -219,5 +219,58 @@ TEST_F(tmctl_cli, users_and_keys_through_the_api_and_settings_from_a_config_file
   EXPECT_TRUE(has(r.out, "complete -F _tmctl tmctl") && has(r.out, "watch")) << r.out;
 }
 
+TEST_F(tmctl_cli, sales_import_and_a_royalty_period_from_calculation_to_csv_statements) {
+  const auto key = key_for("label", "catalog:read,analytics:read,analytics:write,royalties:read,royalties:write");
+  std::string isrc, label_id;
+  {
+    auto store = persistence::open_store(test::database_config_for(db_url_));
+    const auto label = store->accounts().find_user_by_name("label");
+    isrc = store->catalog().list_tracks(label->id, releases_[0]).at(0).isrc;
+    label_id = std::to_string(label->id);
+  }
+  const auto csv = dir_.path() / "october.csv";
+  std::ofstream(csv) << "platform,period,territory,isrc,upc,use_type,quantity,net_revenue,currency\n"
+                     << "StreamCo,2026-10-05,GB," << isrc << ",,stream,1000,100.00,EUR\n"
+                     << "StreamCo,2026-10-06,US," << isrc << ",,stream,500,50.00,USD\n"
+                     << "StreamCo,2026-10-06,US,ZZTMA2699999,,stream,5,0.50,USD\n";
+  auto r = ctl({"sales", "import", csv.string(), "--wait"}, key);
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_TRUE(has(r.out, "imported: 3 rows, 1 unmatched")) << r.out;
+  EXPECT_TRUE(has(r.out, "ZZTMA2699999")) << r.out;
+  r = ctl({"sales", "import", csv.string()}, key);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(has(r.err, "CONFLICT")) << r.err;
+
+  r = ctl({"royalties", "create", "--start", "2026-10-01", "--end", "2026-10-31", "--currency", "EUR", "-o", "json"}, key);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto period = std::to_string(json::parse(r.out)["id"].get<long long>());
+  EXPECT_EQ(ctl({"royalties", "rates", period, "usd"}, key).code, 2); // not CUR=VALUE
+  r = ctl({"royalties", "rates", period, "usd=0.90"}, key);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "USD 0.900000")) << r.out;
+  r = ctl({"royalties", "advance", "--payee-user", label_id, "--amount", "10", "--currency", "EUR"}, key);
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = ctl({"royalties", "calculate", period, "--wait"}, key);
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  r = ctl({"royalties", "show", period}, key);
+  EXPECT_TRUE(has(r.out, "calculated")) << r.out;
+  EXPECT_TRUE(has(r.out, "145.000000 EUR")) << r.out; // 100 + 50 x 0.90
+  r = ctl({"royalties", "statements", period}, key);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "user " + label_id + "  123.250000 EUR")) << r.out; // 145 less 15 % commission
+  r = ctl({"royalties", "statements", period, "--csv"}, key);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("period_id,currency,payee_user_id,payee_name,record,")) << r.out;
+  EXPECT_TRUE(has(r.out, "," + label_id + ",,recouped,,,,,,,10.000000\r\n")) << r.out;
+  EXPECT_TRUE(has(r.out, "," + label_id + ",,payable,,,,,,,113.250000\r\n")) << r.out;
+  EXPECT_EQ(ctl({"royalties", "finalize", period}, key).code, 0);
+  r = ctl({"royalties", "calculate", period}, key);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(has(r.err, "INVALID_STATE")) << r.err;
+  EXPECT_EQ(ctl({"royalties", "show", "999999"}, key).code, 3);
+  r = ctl({"royalties", "periods"}, key);
+  EXPECT_TRUE(has(r.out, "finalized")) << r.out;
+}
+
 } // namespace
 } // namespace tunemantra
