@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/flags.hpp"
 #include "persistence/store.hpp"
 #include "tests/support/sales_seed.hpp"
 #include "tests/support/test_support.hpp"
@@ -136,20 +137,10 @@ json wait_job(httplib::Client& c, std::int64_t job) {
 } // namespace
 
 int main(int argc, char** argv) {
-  std::string url, label = "sqlite";
-  std::int64_t lines = 1'000'000;
-  int recordings = 1000;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--url")
-      url = value;
-    else if (flag == "--lines")
-      lines = std::stoll(value);
-    else if (flag == "--recordings")
-      recordings = std::stoi(value);
-    else if (flag == "--label")
-      label = value;
-  }
+  const tmn::bench::flags f(argc, argv);
+  const auto url = f.text("--url"), label = f.text("--label", "sqlite");
+  const std::int64_t lines = f.number("--lines", 1'000'000);
+  const int recordings = static_cast<int>(f.number("--recordings", 1000));
   if (url.empty()) {
     std::cerr << "usage: sales_import --url <database url> [--lines N] [--recordings R] [--label name]\n";
     return 2;
@@ -226,6 +217,8 @@ int main(int argc, char** argv) {
   }
   daemon.signal(SIGTERM);
   daemon.wait(30s);
+  for (std::size_t at = daemon.err().find("sales report"); at != std::string::npos; at = daemon.err().find("sales report", at + 1))
+    std::cerr << daemon.err().substr(at, daemon.err().find('\n', at) - at) << "\n";
 
   std::string copy_cell = "-", share_cell = "-";
   if (url.rfind("postgresql://", 0) == 0) {

@@ -10,8 +10,8 @@ pg=${2:?usage: smoke.sh BUILD_DIR PG_DIR}
 work=$(mktemp -d /tmp/tm-bench-smoke.XXXXXX)
 admin=$(cat "$pg/url")
 db="bench_smoke_$$"
-trap 'psql -q "$admin" -c "DROP DATABASE IF EXISTS $db" -c "DROP DATABASE IF EXISTS ${db}_sales" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-psql -q "$admin" -c "CREATE DATABASE $db" -c "CREATE DATABASE ${db}_sales"
+trap 'psql -q "$admin" -c "DROP DATABASE IF EXISTS $db" -c "DROP DATABASE IF EXISTS ${db}_sales" -c "DROP DATABASE IF EXISTS ${db}_analytics" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+psql -q "$admin" -c "CREATE DATABASE $db" -c "CREATE DATABASE ${db}_sales" -c "CREATE DATABASE ${db}_analytics"
 echo "| database   | releases x platforms | delivered | deliveries/s | p50 ms | p99 ms | peak RSS MiB |"
 echo "| ---------- | -------------------- | --------- | ------------ | ------ | ------ | ------------ |"
 "$build/bench/distribution_throughput" --url "sqlite://$work/bench.db" --releases 30 --platforms 2 --label sqlite 2>"$work/sqlite.log" \
@@ -26,3 +26,8 @@ echo "sales import:"
   || { tail -50 "$work/sales.log"; exit 1; }
 "$build/bench/sales_import" --url "${admin%/postgres}/${db}_sales" --lines 3000 --recordings 20 --label postgresql 2>"$work/sales-pg.log" \
   || { tail -50 "$work/sales-pg.log"; exit 1; }
+echo "analytics:"
+"$build/bench/analytics" --url "sqlite://$work/analytics.db" --rows 20000 --recordings 50 --queries 5 --label sqlite 2>"$work/analytics.log" \
+  || { tail -50 "$work/analytics.log"; exit 1; }
+"$build/bench/analytics" --url "${admin%/postgres}/${db}_analytics" --rows 20000 --recordings 50 --queries 5 --label postgresql \
+  2>"$work/analytics-pg.log" || { tail -50 "$work/analytics-pg.log"; exit 1; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <unordered_set>
 
 namespace tunemantra::domain {
 namespace {
@@ -28,13 +29,14 @@ checked_id bad(std::string problem) { return {std::nullopt, std::move(problem)};
 } // namespace
 
 bool is_country_code(std::string_view code) {
-  const auto& all = iso_country_codes();
-  return std::find(all.begin(), all.end(), code) != all.end();
+  // Hashed once: sales imports ask for every usage line.
+  static const std::unordered_set<std::string_view> all(iso_country_codes().begin(), iso_country_codes().end());
+  return all.contains(code);
 }
 
 bool is_currency_code(std::string_view code) {
-  const auto& all = iso_currency_codes();
-  return std::find(all.begin(), all.end(), code) != all.end();
+  static const std::unordered_set<std::string_view> all(iso_currency_codes().begin(), iso_currency_codes().end());
+  return all.contains(code);
 }
 
 checked_id check_isrc(std::string_view text, int current_year) {

@@ -45,7 +45,17 @@ std::string_view cell(const std::vector<std::string_view>& cells, std::size_t i)
   return i < cells.size() ? cells[i] : std::string_view{};
 }
 
-int current_year() { return std::stoi(format_rfc3339(now_millis()).substr(0, 4)); }
+/// The calendar year now, worked out again at most once a minute (ISRC checks ask per line).
+int current_year() {
+  thread_local millis checked = 0;
+  thread_local int year = 0;
+  const auto now = now_millis();
+  if (year == 0 || now - checked > 60'000) {
+    year = std::stoi(format_rfc3339(now).substr(0, 4));
+    checked = now;
+  }
+  return year;
+}
 
 bool is_territory(std::string_view t) { return t == "Worldwide" || is_country_code(t); }
 

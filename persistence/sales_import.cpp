@@ -1,5 +1,8 @@
 #include "persistence/sales_import.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <fstream>
@@ -9,6 +12,8 @@
 #include <map>
 
 #include <nlohmann/json.hpp>
+
+#include "domain/log.hpp"
 
 namespace tunemantra::persistence {
 
@@ -122,13 +127,63 @@ std::string problems_json(const std::vector<sales::problem>& problems) {
   return out.dump();
 }
 
+bool names(std::string_view use_type, std::string_view word) {
+  const auto hit = std::search(use_type.begin(), use_type.end(), word.begin(), word.end(),
+                               [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  return hit != use_type.end();
+}
+
 } // namespace
+
+void daily_totals::add(const stored_usage& row) {
+  ++rows_;
+  if (!row.recording_id && !row.release_id) {
+    ++unmatched_;
+    return;
+  }
+  if (overflow_)
+    return;
+  const auto& u = row.usage;
+  std::string key = std::to_string(row.recording_id.value_or(0)) + '\x1f' + std::to_string(row.release_id.value_or(0)) +
+                    '\x1f' + u.usage_start + '\x1f' + u.platform + '\x1f' + u.territory + '\x1f' + u.currency;
+  auto it = groups_.find(key);
+  if (it == groups_.end()) {
+    if (groups_.size() >= max_) {
+      overflow_ = true; // too many to keep: the store sums the rows instead
+      groups_.clear();
+      return;
+    }
+    it = groups_.emplace(std::move(key), daily_total{row.recording_id, row.release_id, u.usage_start, u.platform,
+                                                     u.territory, u.currency})
+           .first;
+  }
+  auto& d = it->second;
+  d.quantity += u.quantity;
+  d.revenue += u.revenue.value_or(0);
+  if (names(u.use_type, "stream"))
+    d.streams += u.quantity;
+  if (names(u.use_type, "download"))
+    d.downloads += u.quantity;
+}
+
+import_totals daily_totals::take() {
+  import_totals out{rows_, unmatched_, {}, !overflow_};
+  out.daily.reserve(groups_.size());
+  for (auto& [key, d] : groups_)
+    out.daily.push_back(std::move(d));
+  groups_.clear();
+  return out;
+}
 
 sales_import_outcome import_sales_report(store& db, const sales_report& report,
                                          const std::function<bool(std::int64_t, std::int64_t)>& progress,
                                          std::size_t batch_rows) {
   sales_import_outcome out;
   const bool dsr = report.format == "dsr";
+  const auto started = std::chrono::steady_clock::now();
+  const auto ms_since = [](std::chrono::steady_clock::time_point t) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count());
+  };
 
   // Pass 1: check everything; for a DSR, collect each summary's usages in line order.
   std::map<std::string, std::vector<std::int64_t>> weights;
@@ -156,6 +211,10 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
     return out;
   }
 
+  log::info("sales report checked", {{"report", std::to_string(report.id)}, {"lines", std::to_string(out.lines)},
+                                             {"ms", ms_since(started)}});
+  const auto writing = std::chrono::steady_clock::now();
+
   // The revenue of each summary, split over its rows; handed out in the same order below.
   std::map<std::string, std::vector<sales::micros>> shares;
   std::map<std::string, std::size_t> next;
@@ -171,6 +230,7 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
   });
   std::vector<stored_usage> batch;
   batch.reserve(batch_rows);
+  daily_totals totals;
   bool stopped = false;
   std::string platform, first_day, last_day;
   const auto take = [&](sales::usage u, std::int64_t line) {
@@ -185,6 +245,7 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
     if (u.usage_end > last_day)
       last_day = u.usage_end;
     batch.push_back(keys.match(std::move(u)));
+    totals.add(batch.back());
     if (batch.size() >= batch_rows) {
       stopped = !writer.push(std::move(batch), line);
       batch = {};
@@ -207,8 +268,13 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
     first_day = header.usage_start;
     last_day = header.usage_end;
   }
-  out.report = db.sales().complete_report(report.id, dsr ? header.message_id : "", platform, first_day, last_day);
+  log::info("sales report rows written", {{"report", std::to_string(report.id)}, {"ms", ms_since(writing)}});
+  const auto completing = std::chrono::steady_clock::now();
+  const auto counted = totals.take();
+  out.report = db.sales().complete_report(report.id, dsr ? header.message_id : "", platform, first_day, last_day, &counted);
   out.imported = true;
+  log::info("sales report imported", {{"report", std::to_string(report.id)}, {"rows", std::to_string(out.report.rows_total)},
+                                              {"completion_ms", ms_since(completing)}, {"total_ms", ms_since(started)}});
   return out;
 }
 

@@ -66,6 +66,37 @@ struct analytics_bucket {
 
 enum class analytics_group { day, platform, territory };
 
+/// Daily totals of one matched recording/release, day, platform, territory and currency.
+struct daily_total {
+  std::optional<std::int64_t> recording_id, release_id;
+  std::string day, platform, territory, currency;
+  std::int64_t streams = 0, downloads = 0, quantity = 0;
+  domain::sales::micros revenue = 0;
+};
+
+/// What an import counted while writing, so completing needs no pass over the rows: row counts,
+/// and the daily totals unless there were too many groups to keep (then the store sums them).
+struct import_totals {
+  std::int64_t rows = 0, unmatched = 0;
+  std::vector<daily_total> daily;
+  bool daily_complete = true;
+};
+
+/// Sums rows into daily totals in memory, up to `max_groups` groups (then gives up: complete() false).
+class daily_totals {
+public:
+  explicit daily_totals(std::size_t max_groups = 200'000) : max_(max_groups) {}
+  void add(const stored_usage& row);
+  /// The totals (in no particular order) and whether every row is in them.
+  import_totals take();
+
+private:
+  std::size_t max_;
+  bool overflow_ = false;
+  std::int64_t rows_ = 0, unmatched_ = 0;
+  std::unordered_map<std::string, daily_total> groups_;
+};
+
 /// What analytics reads: a recording's usage, or a release's (rows matched to it by UPC/ICPN, and
 /// rows without a UPC whose recording is on it).
 struct analytics_scope {
@@ -99,9 +130,12 @@ public:
   /// Inserts rows of the report, as matched, in one transaction (revenue must be set on each);
   /// PostgreSQL takes them through COPY.
   virtual void insert_rows(const sales_report& r, const std::vector<stored_usage>& rows) = 0;
-  /// Records platform, period and counts, and marks the report imported (its rows count from then).
+  /// Records platform, period and counts, writes the report's daily totals and marks it imported
+  /// (its rows count from then), in one transaction. Without `totals` (or with incomplete daily
+  /// totals) it counts and sums the rows in the database.
   virtual sales_report complete_report(std::int64_t report, const std::string& message_id, const std::string& platform,
-                                       const std::string& usage_start, const std::string& usage_end) = 0;
+                                       const std::string& usage_start, const std::string& usage_end,
+                                       const import_totals* totals = nullptr) = 0;
   /// Marks the report failed with its problems (JSON array) and deletes its rows, in one transaction.
   virtual void fail_report(std::int64_t report, const std::string& problems_json) = 0;
   /// Up to `limit` unmatched rows in line order.

@@ -185,17 +185,16 @@ royalties::inputs soci_royalty_store::load_inputs(const royalty_period& p) {
     const auto current = select_period(s, pid);
     in.rates = current ? current->rates : p.rates;
 
-    // Usage: only matched rows of imported reports, by usage date within the period.
+    // Usage: the daily totals of imported reports (matched rows only), by usage date within the period.
     long long recording = 0, revenue = 0, quantity = 0;
     std::string isrc, currency;
     soci::statement usage =
       (s.prepare << "SELECT u.recording_id, r.isrc, u.currency, CAST(SUM(u.revenue_micros) AS BIGINT), "
-                    "CAST(SUM(u.quantity) AS BIGINT) FROM usage_rows u JOIN recordings r ON r.id = u.recording_id "
-                    "WHERE u.account_id = :a AND u.recording_id IS NOT NULL AND u.usage_start >= :s AND u.usage_start <= :e "
-                    "AND u.report_id IN (SELECT id FROM sales_reports WHERE account_id = :a2 AND status = 'imported') "
+                    "CAST(SUM(u.quantity) AS BIGINT) FROM usage_daily u JOIN recordings r ON r.id = u.recording_id "
+                    "WHERE u.account_id = :a AND u.recording_id IS NOT NULL AND u.day >= :s AND u.day <= :e "
                     "GROUP BY u.recording_id, r.isrc, u.currency ORDER BY u.recording_id, u.currency",
        soci::into(recording), soci::into(isrc), soci::into(currency), soci::into(revenue), soci::into(quantity),
-       soci::use(account), soci::use(p.start), soci::use(p.end), soci::use(account));
+       soci::use(account), soci::use(p.start), soci::use(p.end));
     usage.execute(false);
     while (usage.fetch()) {
       if (in.recordings.empty() || in.recordings.back().recording_id != recording)

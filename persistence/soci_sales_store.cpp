@@ -81,7 +81,10 @@ std::optional<sales_report> soci_sales_store::find_report(std::int64_t id, std::
 
 void soci_sales_store::clear_rows(std::int64_t report) {
   long long id = report;
-  pool_.transact([&](soci::session& s) { s << "DELETE FROM usage_rows WHERE report_id = :r", soci::use(id); });
+  pool_.transact([&](soci::session& s) {
+    s << "DELETE FROM usage_rows WHERE report_id = :r", soci::use(id);
+    s << "DELETE FROM usage_daily WHERE report_id = :r", soci::use(id);
+  });
 }
 
 match_keys soci_sales_store::load_match_keys(std::int64_t account) {
@@ -224,16 +227,66 @@ void soci_sales_store::insert_rows(const sales_report& r, const std::vector<stor
   });
 }
 
+namespace {
+
+/// The report's daily totals from what the import counted (one prepared INSERT for all).
+void insert_daily(soci::session& s, long long report, long long account, const std::vector<daily_total>& daily) {
+  if (daily.empty())
+    return;
+  std::vector<long long> reports(daily.size(), report), accounts(daily.size(), account), recording, release, streams,
+    downloads, quantity, revenue;
+  std::vector<soci::indicator> recording_ind, release_ind;
+  std::vector<std::string> day, platform, territory, currency;
+  for (const auto& d : daily) {
+    recording.push_back(d.recording_id.value_or(0));
+    recording_ind.push_back(d.recording_id ? soci::i_ok : soci::i_null);
+    release.push_back(d.release_id.value_or(0));
+    release_ind.push_back(d.release_id ? soci::i_ok : soci::i_null);
+    day.push_back(d.day);
+    platform.push_back(d.platform);
+    territory.push_back(d.territory);
+    currency.push_back(d.currency);
+    streams.push_back(d.streams);
+    downloads.push_back(d.downloads);
+    quantity.push_back(d.quantity);
+    revenue.push_back(d.revenue);
+  }
+  s << "INSERT INTO usage_daily (report_id, account_id, recording_id, release_id, day, platform, territory, currency, "
+       "streams, downloads, quantity, revenue_micros) VALUES (:r, :a, :rec, :rel, :d, :p, :t, :c, :s, :dl, :q, :v)",
+    soci::use(reports), soci::use(accounts), soci::use(recording, recording_ind), soci::use(release, release_ind),
+    soci::use(day), soci::use(platform), soci::use(territory), soci::use(currency), soci::use(streams),
+    soci::use(downloads), soci::use(quantity), soci::use(revenue);
+}
+
+} // namespace
+
 sales_report soci_sales_store::complete_report(std::int64_t report, const std::string& message_id,
                                                const std::string& platform, const std::string& usage_start,
-                                               const std::string& usage_end) {
+                                               const std::string& usage_end, const import_totals* totals) {
   sales_report out;
   pool_.transact([&](soci::session& s) {
     long long id = report, now = domain::now_millis();
-    long long total = 0, unmatched = 0;
-    s << "SELECT COUNT(*), COALESCE(SUM(CASE WHEN recording_id IS NULL AND release_id IS NULL THEN 1 ELSE 0 END), 0) "
-         "FROM usage_rows WHERE report_id = :r",
-      soci::into(total), soci::into(unmatched), soci::use(id);
+    const auto r = select_report(s, id);
+    if (!r)
+      throw store_error("no sales report " + std::to_string(report));
+    // The daily totals analytics and royalties read; written once, as the rows start to count.
+    s << "DELETE FROM usage_daily WHERE report_id = :r", soci::use(id);
+    if (totals && totals->daily_complete)
+      insert_daily(s, id, r->account_id, totals->daily);
+    else
+      s << "INSERT INTO usage_daily (report_id, account_id, recording_id, release_id, day, platform, territory, currency, "
+           "streams, downloads, quantity, revenue_micros) "
+           "SELECT report_id, account_id, recording_id, release_id, usage_start, platform, territory, currency, "
+           "SUM(CASE WHEN LOWER(use_type) LIKE '%stream%' THEN quantity ELSE 0 END), "
+           "SUM(CASE WHEN LOWER(use_type) LIKE '%download%' THEN quantity ELSE 0 END), SUM(quantity), SUM(revenue_micros) "
+           "FROM usage_rows WHERE report_id = :r AND (recording_id IS NOT NULL OR release_id IS NOT NULL) "
+           "GROUP BY report_id, account_id, recording_id, release_id, usage_start, platform, territory, currency",
+        soci::use(id);
+    long long total = totals ? totals->rows : 0, unmatched = totals ? totals->unmatched : 0;
+    if (!totals)
+      s << "SELECT COUNT(*), COALESCE(SUM(CASE WHEN recording_id IS NULL AND release_id IS NULL THEN 1 ELSE 0 END), 0) "
+           "FROM usage_rows WHERE report_id = :r",
+        soci::into(total), soci::into(unmatched), soci::use(id);
     soci::indicator message_ind = message_id.empty() ? soci::i_null : soci::i_ok;
     s << "UPDATE sales_reports SET status = 'imported', message_id = :m, platform = :p, usage_start = :s, usage_end = :e, "
          "rows_total = :t, rows_unmatched = :u, finished_at = :f WHERE id = :id",
@@ -248,6 +301,7 @@ void soci_sales_store::fail_report(std::int64_t report, const std::string& probl
   pool_.transact([&](soci::session& s) {
     long long id = report, now = domain::now_millis();
     s << "DELETE FROM usage_rows WHERE report_id = :r", soci::use(id);
+    s << "DELETE FROM usage_daily WHERE report_id = :r", soci::use(id);
     s << "UPDATE sales_reports SET status = 'failed', problems = :p, rows_total = 0, rows_unmatched = 0, finished_at = :f "
          "WHERE id = :id",
       soci::use(problems_json), soci::use(now), soci::use(id);
@@ -279,31 +333,27 @@ std::vector<stored_usage> soci_sales_store::unmatched_rows(std::int64_t report, 
 
 std::vector<analytics_bucket> soci_sales_store::analytics(const analytics_scope& scope) {
   // The group column comes from this fixed list, never from the request.
-  const std::string key = scope.group == analytics_group::day        ? "usage_start"
+  const std::string key = scope.group == analytics_group::day        ? "day"
                           : scope.group == analytics_group::platform ? "platform"
                                                                      : "territory";
-  // The partial indexes on (recording_id, usage_start) and (release_id, usage_start) serve both scopes.
-  // Rows are matched as they are written, so an import still running (or interrupted) is left
-  // out by its report's status.
+  // Daily totals exist only for imported reports; the partial indexes on (recording_id, day) and
+  // (release_id, day) serve both scopes.
   const std::string where =
-    std::string(scope.release ? "(release_id = :id OR (release_id IS NULL AND recording_id IN (SELECT recording_id FROM "
-                                "tracks WHERE release_id = :id2)))"
-                              : "recording_id = :id") +
-    " AND report_id IN (SELECT id FROM sales_reports WHERE status = 'imported')";
+    scope.release ? "(release_id = :id OR (release_id IS NULL AND recording_id IN (SELECT recording_id FROM tracks WHERE "
+                    "release_id = :id2)))"
+                  : "recording_id = :id";
   std::vector<analytics_bucket> out;
   pool_.run([&](soci::session& s) {
     out.clear();
-    long long id = scope.id, second = scope.release ? scope.id : 0, streams = 0, downloads = 0, quantity = 0, revenue = 0;
+    long long id = scope.id, second = scope.id, streams = 0, downloads = 0, quantity = 0, revenue = 0;
     analytics_bucket b;
-    auto temp =
-      (s.prepare << "SELECT " + key + ", currency, "
-                    "CAST(SUM(CASE WHEN LOWER(use_type) LIKE '%stream%' THEN quantity ELSE 0 END) AS BIGINT), "
-                    "CAST(SUM(CASE WHEN LOWER(use_type) LIKE '%download%' THEN quantity ELSE 0 END) AS BIGINT), "
-                    "CAST(SUM(quantity) AS BIGINT), CAST(SUM(revenue_micros) AS BIGINT) FROM usage_rows WHERE " +
-                      where + " AND usage_start >= :f AND usage_start <= :t GROUP BY " + key + ", currency ORDER BY " +
-                      key + ", currency",
-       soci::into(b.key), soci::into(b.currency), soci::into(streams), soci::into(downloads), soci::into(quantity),
-       soci::into(revenue), soci::use(id));
+    auto temp = (s.prepare << "SELECT " + key + ", currency, CAST(SUM(streams) AS BIGINT), CAST(SUM(downloads) AS BIGINT), "
+                                                "CAST(SUM(quantity) AS BIGINT), CAST(SUM(revenue_micros) AS BIGINT) "
+                                                "FROM usage_daily WHERE " +
+                                where + " AND day >= :f AND day <= :t GROUP BY " + key + ", currency ORDER BY " + key +
+                                ", currency",
+                 soci::into(b.key), soci::into(b.currency), soci::into(streams), soci::into(downloads),
+                 soci::into(quantity), soci::into(revenue), soci::use(id));
     if (scope.release)
       temp, soci::use(second);
     temp, soci::use(scope.from), soci::use(scope.to);

@@ -16,7 +16,8 @@ public:
   match_keys load_match_keys(std::int64_t account) override;
   void insert_rows(const sales_report& r, const std::vector<stored_usage>& rows) override;
   sales_report complete_report(std::int64_t report, const std::string& message_id, const std::string& platform,
-                               const std::string& usage_start, const std::string& usage_end) override;
+                               const std::string& usage_start, const std::string& usage_end,
+                               const import_totals* totals) override;
   void fail_report(std::int64_t report, const std::string& problems_json) override;
   std::vector<stored_usage> unmatched_rows(std::int64_t report, int limit) override;
   std::vector<analytics_bucket> analytics(const analytics_scope& scope) override;

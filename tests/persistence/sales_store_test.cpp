@@ -112,6 +112,49 @@ TEST_P(sales_store_test, a_failed_report_keeps_no_rows_and_the_file_may_come_aga
   EXPECT_TRUE(sales.unmatched_rows(second.id, 10).empty());
 }
 
+TEST_P(sales_store_test, daily_totals_counted_during_an_import_match_the_ones_the_database_sums) {
+  auto& sales = store_->sales();
+  const auto isrc = store_->catalog().list_tracks(account_.user_id, release_).at(0).isrc;
+  const auto upc = store_->catalog().find_release(account_.user_id, release_)->upc;
+  std::vector<stored_usage> rows;
+  for (int i = 0; i < 40; ++i) {
+    auto r = row(i + 1, i % 3 == 0 ? "GBAYE2499999" : isrc, i % 4 == 0 ? upc : "", 1 + i);
+    r.usage.use_type = i % 5 == 0 ? "PermanentDownload" : "OnDemandStream";
+    r.usage.usage_start = i % 2 ? "2026-10-01" : "2026-10-02";
+    r.usage.territory = i % 7 == 0 ? "US" : "GB";
+    rows.push_back(r);
+  }
+  // The same rows twice: counted in memory, then with too many groups to keep (the database sums).
+  std::vector<analytics_bucket> seen[2];
+  for (int pass = 0; pass < 2; ++pass) {
+    const auto r = report(std::string(64, static_cast<char>('5' + pass))).first;
+    sales.insert_rows(r, rows);
+    daily_totals totals(pass == 0 ? 1000 : 2);
+    for (const auto& row : rows)
+      totals.add(row);
+    const auto counted = totals.take();
+    EXPECT_EQ(counted.daily_complete, pass == 0);
+    EXPECT_EQ(counted.rows, 40);
+    const auto done = sales.complete_report(r.id, "", "StreamCo", "2026-10-01", "2026-10-31", &counted);
+    EXPECT_EQ(done.rows_total, 40);
+    EXPECT_EQ(done.rows_unmatched, counted.unmatched);
+    analytics_scope scope;
+    scope.id = rows[1].recording_id.value();
+    scope.group = analytics_group::territory;
+    seen[pass] = sales.analytics(scope);
+  }
+  ASSERT_EQ(seen[0].size(), seen[1].size());
+  for (std::size_t i = 0; i < seen[0].size(); ++i) { // the second report doubles every figure
+    EXPECT_EQ(seen[0][i].key, seen[1][i].key);
+    EXPECT_EQ(2 * seen[0][i].streams, seen[1][i].streams);
+    EXPECT_EQ(2 * seen[0][i].downloads, seen[1][i].downloads);
+    EXPECT_EQ(2 * seen[0][i].quantity, seen[1][i].quantity);
+    EXPECT_EQ(2 * seen[0][i].revenue, seen[1][i].revenue);
+    EXPECT_GT(seen[0][i].streams, 0);
+  }
+  EXPECT_GT(seen[0].at(0).downloads + seen[0].at(1).downloads, 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(backends, sales_store_test, test::both_backends(), test::backend_name);
 
 } // namespace

@@ -1,7 +1,26 @@
--- Analytics indexes on usage rows, and royalty periods with their rates, advances and statements.
-CREATE INDEX usage_rows_recording_idx ON usage_rows (recording_id, usage_start) WHERE recording_id IS NOT NULL;
-CREATE INDEX usage_rows_release_idx ON usage_rows (release_id, usage_start) WHERE release_id IS NOT NULL;
-CREATE INDEX usage_rows_account_idx ON usage_rows (account_id, usage_start);
+-- Daily totals of imported usage (analytics and royalties read these, never the raw rows), and
+-- royalty periods with their rates, advances and statements.
+-- One row per report, matched recording and release, usage day, platform, territory and currency,
+-- written when the report completes its import (in the same transaction). A hit recording with a
+-- million usage lines a year has at most a few thousand of these.
+CREATE TABLE usage_daily (
+  report_id BIGINT NOT NULL,
+  account_id BIGINT NOT NULL,
+  recording_id BIGINT,
+  release_id BIGINT,
+  day TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  territory TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  streams BIGINT NOT NULL,
+  downloads BIGINT NOT NULL,
+  quantity BIGINT NOT NULL,
+  revenue_micros BIGINT NOT NULL
+);
+CREATE INDEX usage_daily_recording_idx ON usage_daily (recording_id, day) WHERE recording_id IS NOT NULL;
+CREATE INDEX usage_daily_release_idx ON usage_daily (release_id, day) WHERE release_id IS NOT NULL;
+CREATE INDEX usage_daily_account_idx ON usage_daily (account_id, day);
+CREATE INDEX usage_daily_report_idx ON usage_daily (report_id);
 
 -- A period of an account: open -> calculating -> calculated -> finalized (immutable). Commission
 -- and minimum payout are taken from the config when the period is created, so recalculating gives
