@@ -134,7 +134,8 @@ int main(int argc, char** argv) {
   const int port = tmn::test::free_port();
   const std::map<std::string, std::string> env = {{"TUNEMANTRA_DATABASE_URL", url},
                                                   {"TUNEMANTRA_HTTP_PORT", std::to_string(port)},
-                                                  {"TUNEMANTRA_MEDIA_DIR", (dir.path() / "media").string()}};
+                                                  {"TUNEMANTRA_MEDIA_DIR", (dir.path() / "media").string()},
+                                                  {"TUNEMANTRA_RATE_LIMIT_ENABLED", "false"}};
   tmn::test::process daemon{TM_DAEMON_PATH, {}, env};
   if (!daemon.wait_for_log("daemon started", 60s)) {
     std::cerr << "tunemantrad did not start:\n" << daemon.err();

@@ -197,6 +197,11 @@ std::optional<std::int64_t> dsr_parser::count_cell(const std::vector<std::string
   return v;
 }
 
+std::string dsr_message_id(std::string_view line) {
+  const auto cells = split_tabs(strip_cr(line));
+  return cells[0] == "HEAD" ? std::string(cell(cells, 4)) : std::string();
+}
+
 void dsr_parser::line(std::string_view text) {
   ++line_;
   text = strip_cr(text);

@@ -122,6 +122,10 @@ private:
   bool foot_seen_ = false;
 };
 
+/// The MessageId of a DSR's HEAD record line (tab-separated, CR allowed); empty when `line` is not
+/// a HEAD record or has no MessageId cell.
+std::string dsr_message_id(std::string_view line);
+
 /// TuneMantra's CSV: a header line naming the columns (any order; names below), then one usage
 /// per line; RFC 4180 quoting. Columns: platform, period (YYYY-MM-DD, YYYY-MM or
 /// YYYY-MM-DD--YYYY-MM-DD), territory, isrc, upc, use_type, quantity, net_revenue, currency.

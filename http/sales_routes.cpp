@@ -45,18 +45,7 @@ std::string dsr_message_id(const std::filesystem::path& file) {
   std::string line;
   while (std::getline(in, line) && (line.empty() || line.front() == '#' || line == "\r")) {
   }
-  if (!line.starts_with("HEAD\t"))
-    return {};
-  std::vector<std::string_view> cells;
-  std::size_t start = 0;
-  for (int i = 0; i <= 4; ++i) {
-    const auto end = line.find('\t', start);
-    cells.emplace_back(std::string_view(line).substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos)
-      break;
-    start = end + 1;
-  }
-  return cells.size() > 4 ? std::string(cells[4]) : std::string();
+  return domain::sales::dsr_message_id(line);
 }
 
 } // namespace

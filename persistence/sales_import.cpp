@@ -224,8 +224,14 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
   // Pass 2: write the rows in batches, on the writer's thread while the next batch is parsed.
   db.sales().clear_rows(report.id);
   const auto keys = db.sales().load_match_keys(report.account_id);
+  // Progress goes to the job at most every 250 ms (each is a committed write), and at the end.
+  auto reported = std::chrono::steady_clock::now();
   batch_writer writer([&](const std::vector<stored_usage>& rows, std::int64_t line) {
     db.sales().insert_rows(report, rows);
+    const auto now = std::chrono::steady_clock::now();
+    if (line < out.lines && now - reported < std::chrono::milliseconds(250))
+      return true;
+    reported = now;
     return progress(line, out.lines);
   });
   std::vector<stored_usage> batch;

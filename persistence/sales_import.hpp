@@ -19,10 +19,11 @@ struct sales_import_outcome {
   std::int64_t lines = 0;
 };
 
-/// `progress(done, total)` is called between batches (lines written of the file's lines) and
-/// returns false to stop (the job was cancelled): then nothing counts and the report stays importing.
+/// `progress(done, total)` is called between batches (lines written of the file's lines), at most
+/// every 250 ms and after the last, and returns false to stop (the job was cancelled): then
+/// nothing counts and the report stays importing.
 sales_import_outcome import_sales_report(store& db, const sales_report& report,
                                          const std::function<bool(std::int64_t, std::int64_t)>& progress,
-                                         std::size_t batch_rows = 20000);
+                                         std::size_t batch_rows = 50000);
 
 } // namespace tunemantra::persistence

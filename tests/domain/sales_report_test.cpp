@@ -283,5 +283,13 @@ TEST(csv_parser, reports_each_bad_row_with_its_line) {
   EXPECT_NE(problems_text(parse_csv({"# only a comment"}).problems).find("no header line"), std::string::npos);
 }
 
+TEST(sales_dsr, the_message_id_comes_from_the_head_record_only) {
+  EXPECT_EQ(dsr_message_id("HEAD\tdsrf/1.4/2\tBasicAudioProfile\t1.3\tMSG-9\t2026-11-02T10:00:00Z\r"), "MSG-9");
+  EXPECT_EQ(dsr_message_id("HEAD\tdsrf/1.4/2\tBasicAudioProfile\t1.3\tMSG-9"), "MSG-9");
+  EXPECT_EQ(dsr_message_id("HEAD\tdsrf/1.4/2"), "");
+  EXPECT_EQ(dsr_message_id("SY01\tS1\tx\ty\tMSG-9"), "");
+  EXPECT_EQ(dsr_message_id(""), "");
+}
+
 } // namespace
 } // namespace tunemantra::domain::sales
