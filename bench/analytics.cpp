@@ -37,7 +37,7 @@ std::string generate_sql(bool postgres, long long first, long long last, int rec
   const auto from = std::to_string(first), to = std::to_string(last);
   const std::string day = postgres ? "to_char(date '2026-01-01' + (g % 365)::int, 'YYYY-MM-DD')"
                                    : "date('2026-01-01', '+' || (g % 365) || ' days')";
-  const std::string series = postgres ? "generate_series(" + from + ", " + to + ") AS s(g)"
+  const std::string series = postgres ? "generate_series(" + from + "::bigint, " + to + "::bigint) AS s(g)"
                                       : "(WITH RECURSIVE q(g) AS (SELECT " + from + " UNION ALL SELECT g + 1 FROM q WHERE g < " +
                                           to + ") SELECT g FROM q) AS s";
   return "INSERT INTO usage_rows (report_id, account_id, line, platform, territory, usage_start, usage_end, isrc, upc, "

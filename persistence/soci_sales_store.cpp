@@ -336,27 +336,27 @@ std::vector<analytics_bucket> soci_sales_store::analytics(const analytics_scope&
   const std::string key = scope.group == analytics_group::day        ? "day"
                           : scope.group == analytics_group::platform ? "platform"
                                                                      : "territory";
-  // Daily totals exist only for imported reports; the partial indexes on (recording_id, day) and
-  // (release_id, day) serve both scopes.
-  const std::string where =
-    scope.release ? "(release_id = :id OR (release_id IS NULL AND recording_id IN (SELECT recording_id FROM tracks WHERE "
-                    "release_id = :id2)))"
-                  : "recording_id = :id";
+  // Daily totals exist only for imported reports. A release's are those matched to it by UPC plus
+  // those without a release whose recording is on it: two index scans (a UNION ALL, not an OR,
+  // which PostgreSQL would answer by scanning far more).
+  const std::string columns = "SELECT " + key + " AS k, currency, streams, downloads, quantity, revenue_micros FROM usage_daily ";
+  const std::string source =
+    scope.release ? columns + "WHERE release_id = :id AND day >= :f AND day <= :t UNION ALL " + columns +
+                      "WHERE release_id IS NULL AND recording_id IN (SELECT recording_id FROM tracks WHERE release_id = :id2) "
+                      "AND day >= :f2 AND day <= :t2"
+                  : columns + "WHERE recording_id = :id AND day >= :f AND day <= :t";
   std::vector<analytics_bucket> out;
   pool_.run([&](soci::session& s) {
     out.clear();
     long long id = scope.id, second = scope.id, streams = 0, downloads = 0, quantity = 0, revenue = 0;
     analytics_bucket b;
-    auto temp = (s.prepare << "SELECT " + key + ", currency, CAST(SUM(streams) AS BIGINT), CAST(SUM(downloads) AS BIGINT), "
-                                                "CAST(SUM(quantity) AS BIGINT), CAST(SUM(revenue_micros) AS BIGINT) "
-                                                "FROM usage_daily WHERE " +
-                                where + " AND day >= :f AND day <= :t GROUP BY " + key + ", currency ORDER BY " + key +
-                                ", currency",
+    auto temp = (s.prepare << "SELECT k, currency, CAST(SUM(streams) AS BIGINT), CAST(SUM(downloads) AS BIGINT), "
+                              "CAST(SUM(quantity) AS BIGINT), CAST(SUM(revenue_micros) AS BIGINT) FROM (" +
+                                source + ") u GROUP BY k, currency ORDER BY k, currency",
                  soci::into(b.key), soci::into(b.currency), soci::into(streams), soci::into(downloads),
-                 soci::into(quantity), soci::into(revenue), soci::use(id));
+                 soci::into(quantity), soci::into(revenue), soci::use(id), soci::use(scope.from), soci::use(scope.to));
     if (scope.release)
-      temp, soci::use(second);
-    temp, soci::use(scope.from), soci::use(scope.to);
+      temp, soci::use(second), soci::use(scope.from), soci::use(scope.to);
     soci::statement st(temp);
     st.execute(false);
     while (st.fetch()) {

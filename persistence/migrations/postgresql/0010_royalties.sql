@@ -24,6 +24,7 @@ CREATE TABLE usage_daily (
 );
 CREATE INDEX usage_daily_recording_idx ON usage_daily (recording_id, day) WHERE recording_id IS NOT NULL;
 CREATE INDEX usage_daily_release_idx ON usage_daily (release_id, day) WHERE release_id IS NOT NULL;
+CREATE INDEX usage_daily_unreleased_idx ON usage_daily (recording_id, day) WHERE release_id IS NULL;
 CREATE INDEX usage_daily_account_idx ON usage_daily (account_id, day);
 CREATE INDEX usage_daily_report_idx ON usage_daily (report_id);
 
