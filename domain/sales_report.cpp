@@ -150,6 +150,29 @@ std::vector<micros> allocate(micros total, const std::vector<std::int64_t>& weig
   return shares;
 }
 
+micros running_allocation::next(std::int64_t weight) {
+  if (weight_total_ <= 0) {
+    const micros share = first_ ? total_ : 0;
+    first_ = false;
+    return share;
+  }
+  first_ = false;
+  seen_ += weight;
+  // total x seen / weight_total, rounded half to even (floor division first, then the remainder).
+  const __int128 exact = static_cast<__int128>(total_) * seen_;
+  __int128 q = exact / weight_total_, r = exact % weight_total_;
+  if (r < 0) {
+    r += weight_total_;
+    --q;
+  }
+  if (2 * r > weight_total_ || (2 * r == weight_total_ && q % 2 != 0))
+    ++q;
+  const auto upto = static_cast<micros>(q);
+  const micros share = upto - given_;
+  given_ = upto;
+  return share;
+}
+
 std::optional<std::pair<std::string, std::string>> parse_period(std::string_view text) {
   if (const auto sep = text.find("--"); sep != std::string_view::npos) {
     const auto from = text.substr(0, sep), to = text.substr(sep + 2);

@@ -31,6 +31,24 @@ std::string format_micros(micros amount);
 /// exactly. All weights zero (or none): everything to the first, or an empty result.
 std::vector<micros> allocate(micros total, const std::vector<std::int64_t>& weights);
 
+/// Splits `total` over weights that arrive one at a time and add up to `weight_total`, in whole
+/// micro-units, with no look-ahead (a streaming import): after k weights the shares handed out add
+/// up to total x (w1 + ... + wk) / weight_total rounded half to even. So each share is within one
+/// micro-unit of exact, and once the weights reach `weight_total` the shares add up to `total`
+/// exactly. A zero `weight_total` gives everything to the first weight.
+class running_allocation {
+public:
+  running_allocation(micros total, std::int64_t weight_total) : total_(total), weight_total_(weight_total) {}
+  micros next(std::int64_t weight);
+
+private:
+  micros total_;
+  std::int64_t weight_total_;
+  std::int64_t seen_ = 0;
+  micros given_ = 0;
+  bool first_ = true;
+};
+
 struct problem {
   long long line = 0; ///< 1-based; 0 for the file as a whole
   std::string message;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <new>
@@ -21,14 +22,16 @@ namespace sales = domain::sales;
 
 namespace {
 
-/// Feeds every line of `path` to `parser`; a line over 1 MiB is cut (the parser reports it).
+/// Feeds every line of `path` to `parser`, counting the bytes read; a line over 1 MiB is cut (the
+/// parser reports it).
 template <class Parser>
-void feed(const std::string& path, Parser& parser) {
+void feed(const std::string& path, Parser& parser, std::int64_t* bytes_read) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw std::runtime_error("cannot read the uploaded report " + path);
   std::string line;
   while (std::getline(in, line)) {
+    *bytes_read += static_cast<std::int64_t>(line.size()) + 1;
     if (line.size() > (1u << 20))
       line.resize(1u << 20);
     parser.line(line);
@@ -185,65 +188,33 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
     return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count());
   };
 
-  // Pass 1: check everything; for a DSR, collect each summary's usages in line order.
-  std::map<std::string, std::vector<std::int64_t>> weights;
-  std::vector<sales::problem> problems;
-  sales::dsr_header header;
-  std::map<std::string, sales::summary> summaries;
-  if (dsr) {
-    sales::dsr_parser check([&](const sales::usage& u) { weights[u.summary_id].push_back(u.quantity); });
-    feed(report.file_path, check);
-    problems = check.problems();
-    out.problems = check.problem_count();
-    out.lines = check.lines();
-    header = check.header();
-    summaries = check.summaries();
-  } else {
-    sales::csv_parser check([](const sales::usage&) {});
-    feed(report.file_path, check);
-    problems = check.problems();
-    out.problems = check.problem_count();
-    out.lines = check.lines();
-  }
-  if (!problems.empty()) {
-    db.sales().fail_report(report.id, problems_json(problems));
-    out.report = *db.sales().find_report(report.id);
-    return out;
-  }
-
-  log::info("sales report checked", {{"report", std::to_string(report.id)}, {"lines", std::to_string(out.lines)},
-                                             {"ms", ms_since(started)}});
-  const auto writing = std::chrono::steady_clock::now();
-
-  // The revenue of each summary, split over its rows; handed out in the same order below.
-  std::map<std::string, std::vector<sales::micros>> shares;
-  std::map<std::string, std::size_t> next;
-  for (const auto& [id, w] : weights)
-    shares[id] = sales::allocate(summaries.at(id).net_revenue, w);
-
-  // Pass 2: write the rows in batches, on the writer's thread while the next batch is parsed.
+  // One pass checks the file and writes its rows: batches go to the writer's thread while the next
+  // one is parsed. Once a problem shows, nothing more is written; a file with any problem is
+  // refused whole (fail_report deletes what was written), so no row of it ever counts.
   db.sales().clear_rows(report.id);
   const auto keys = db.sales().load_match_keys(report.account_id);
-  // Progress goes to the job at most every 250 ms (each is a committed write), and at the end.
+  std::error_code size_error;
+  const auto file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(report.file_path, size_error));
+  std::int64_t bytes_read = 0;
+  // Progress (bytes of the file written) goes to the job at most every 250 ms: each is a commit.
   auto reported = std::chrono::steady_clock::now();
-  batch_writer writer([&](const std::vector<stored_usage>& rows, std::int64_t line) {
+  batch_writer writer([&](const std::vector<stored_usage>& rows, std::int64_t bytes) {
     db.sales().insert_rows(report, rows);
     const auto now = std::chrono::steady_clock::now();
-    if (line < out.lines && now - reported < std::chrono::milliseconds(250))
+    if (now - reported < std::chrono::milliseconds(250))
       return true;
     reported = now;
-    return progress(line, out.lines);
+    return progress(bytes, file_bytes);
   });
   std::vector<stored_usage> batch;
   batch.reserve(batch_rows);
   daily_totals totals;
   bool stopped = false;
+  std::function<bool()> refused; // the parser has found a problem
   std::string platform, first_day, last_day;
-  const auto take = [&](sales::usage u, std::int64_t line) {
-    if (stopped)
+  const auto take = [&](sales::usage u) {
+    if (stopped || refused())
       return;
-    if (dsr)
-      u.revenue = shares[u.summary_id][next[u.summary_id]++];
     if (platform.empty())
       platform = u.platform;
     if (first_day.empty() || u.usage_start < first_day)
@@ -253,28 +224,65 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
     batch.push_back(keys.match(std::move(u)));
     totals.add(batch.back());
     if (batch.size() >= batch_rows) {
-      stopped = !writer.push(std::move(batch), line);
+      stopped = !writer.push(std::move(batch), bytes_read);
       batch = {};
       batch.reserve(batch_rows);
     }
   };
+  std::vector<sales::problem> problems;
+  sales::dsr_header header;
   if (dsr) {
-    sales::dsr_parser write([&](const sales::usage& u) { take(u, u.line); });
-    feed(report.file_path, write);
+    // Each summary's NetRevenue is split over its usage rows as they come, by running totals
+    // (the summaries, with their TotalUsages, come before any usage; a file whose usages do not
+    // add up to them is refused).
+    std::map<std::string, sales::running_allocation> shares;
+    const sales::dsr_parser* parser = nullptr;
+    sales::dsr_parser parse([&](const sales::usage& u) {
+      auto it = shares.find(u.summary_id);
+      if (it == shares.end()) {
+        const auto& all = parser->summaries();
+        const auto s = all.find(u.summary_id);
+        it = shares.emplace(u.summary_id, s == all.end() ? sales::running_allocation(0, 0)
+                                                          : sales::running_allocation(s->second.net_revenue,
+                                                                                      s->second.total_usages))
+               .first;
+      }
+      auto row = u;
+      row.revenue = it->second.next(u.quantity);
+      take(std::move(row));
+    });
+    parser = &parse;
+    refused = [&] { return parse.problem_count() > 0; };
+    feed(report.file_path, parse, &bytes_read);
+    problems = parse.problems();
+    out.problems = parse.problem_count();
+    out.lines = parse.lines();
+    header = parse.header();
   } else {
-    sales::csv_parser write([&](const sales::usage& u) { take(u, u.line); });
-    feed(report.file_path, write);
+    sales::csv_parser parse([&](const sales::usage& u) { take(u); });
+    refused = [&] { return parse.problem_count() > 0; };
+    feed(report.file_path, parse, &bytes_read);
+    problems = parse.problems();
+    out.problems = parse.problem_count();
+    out.lines = parse.lines();
   }
-  if (!stopped && !batch.empty())
-    stopped = !writer.push(std::move(batch), out.lines);
-  if (!writer.finish() || stopped)
+  if (problems.empty() && !stopped && !batch.empty())
+    stopped = !writer.push(std::move(batch), bytes_read);
+  const bool written = writer.finish();
+  if (!problems.empty()) {
+    db.sales().fail_report(report.id, problems_json(problems));
+    out.report = *db.sales().find_report(report.id);
     return out;
+  }
+  if (!written || stopped)
+    return out;
+  log::info("sales report rows written", {{"report", std::to_string(report.id)}, {"lines", std::to_string(out.lines)},
+                                          {"ms", ms_since(started)}});
   if (dsr) {
     platform = header.sender;
     first_day = header.usage_start;
     last_day = header.usage_end;
   }
-  log::info("sales report rows written", {{"report", std::to_string(report.id)}, {"ms", ms_since(writing)}});
   const auto completing = std::chrono::steady_clock::now();
   const auto counted = totals.take();
   out.report = db.sales().complete_report(report.id, dsr ? header.message_id : "", platform, first_day, last_day, &counted);

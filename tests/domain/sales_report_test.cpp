@@ -291,5 +291,33 @@ TEST(sales_dsr, the_message_id_comes_from_the_head_record_only) {
   EXPECT_EQ(dsr_message_id(""), "");
 }
 
+TEST(sales_money, running_allocation_adds_up_exactly_without_look_ahead) {
+  running_allocation a(10'000'000, 3); // 10.00 over usages of 2 and 1
+  EXPECT_EQ(a.next(2), 6'666'667);
+  EXPECT_EQ(a.next(1), 3'333'333);
+  running_allocation none(5, 0);
+  EXPECT_EQ(none.next(0), 5);
+  EXPECT_EQ(none.next(0), 0);
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 2000; ++round) {
+    const micros total = static_cast<micros>(rng() % 2'000'000'000'000) - (round % 5 == 0 ? 1'000'000'000'000 : 0);
+    std::vector<std::int64_t> weights(1 + rng() % 50);
+    std::int64_t sum = 0;
+    for (auto& w : weights)
+      sum += (w = static_cast<std::int64_t>(rng() % 1000));
+    running_allocation r(total, sum);
+    micros given = 0;
+    for (auto w : weights) {
+      const micros share = r.next(w);
+      given += share;
+      if (sum > 0) {
+        const long double exact = static_cast<long double>(total) * w / sum;
+        EXPECT_LE(std::abs(static_cast<long double>(share) - exact), 1.0L + 1e-6L) << round;
+      }
+    }
+    ASSERT_EQ(given, total) << "round " << round;
+  }
+}
+
 } // namespace
 } // namespace tunemantra::domain::sales
