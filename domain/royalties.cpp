@@ -14,22 +14,6 @@ bool operator<(const payee& a, const payee& b) {
   return a.name < b.name;
 }
 
-micros scale_half_even(micros amount, std::int64_t numerator, std::int64_t denominator) {
-  if (denominator <= 0)
-    throw std::invalid_argument("scale_half_even: denominator must be positive");
-  const __int128 exact = static_cast<__int128>(amount) * numerator;
-  __int128 q = exact / denominator;
-  __int128 r = exact % denominator; // same sign as exact
-  if (r < 0) {                     // floor division
-    r += denominator;
-    --q;
-  }
-  const __int128 twice = 2 * r;
-  if (twice > denominator || (twice == denominator && (q % 2 != 0)))
-    ++q;
-  return static_cast<micros>(q);
-}
-
 micros convert(micros amount, micros rate) { return scale_half_even(amount, rate, 1'000'000); }
 
 namespace {

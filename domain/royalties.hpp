@@ -98,8 +98,7 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-/// `amount * numerator / denominator`, rounded half to even (denominator > 0).
-micros scale_half_even(micros amount, std::int64_t numerator, std::int64_t denominator);
+using sales::scale_half_even;
 
 /// Converts `amount` with a rate in micro-units (1'000'000 is 1:1), half to even.
 micros convert(micros amount, micros rate);

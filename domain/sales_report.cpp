@@ -150,6 +150,22 @@ std::vector<micros> allocate(micros total, const std::vector<std::int64_t>& weig
   return shares;
 }
 
+micros scale_half_even(micros amount, std::int64_t numerator, std::int64_t denominator) {
+  if (denominator <= 0)
+    throw std::invalid_argument("scale_half_even: denominator must be positive");
+  const __int128 exact = static_cast<__int128>(amount) * numerator;
+  __int128 q = exact / denominator;
+  __int128 r = exact % denominator; // same sign as exact
+  if (r < 0) {                     // floor division
+    r += denominator;
+    --q;
+  }
+  const __int128 twice = 2 * r;
+  if (twice > denominator || (twice == denominator && (q % 2 != 0)))
+    ++q;
+  return static_cast<micros>(q);
+}
+
 micros running_allocation::next(std::int64_t weight) {
   if (weight_total_ <= 0) {
     const micros share = first_ ? total_ : 0;
@@ -158,16 +174,7 @@ micros running_allocation::next(std::int64_t weight) {
   }
   first_ = false;
   seen_ += weight;
-  // total x seen / weight_total, rounded half to even (floor division first, then the remainder).
-  const __int128 exact = static_cast<__int128>(total_) * seen_;
-  __int128 q = exact / weight_total_, r = exact % weight_total_;
-  if (r < 0) {
-    r += weight_total_;
-    --q;
-  }
-  if (2 * r > weight_total_ || (2 * r == weight_total_ && q % 2 != 0))
-    ++q;
-  const auto upto = static_cast<micros>(q);
+  const micros upto = scale_half_even(total_, seen_, weight_total_); // what rows 1..k hold together
   const micros share = upto - given_;
   given_ = upto;
   return share;

@@ -31,6 +31,9 @@ std::string format_micros(micros amount);
 /// exactly. All weights zero (or none): everything to the first, or an empty result.
 std::vector<micros> allocate(micros total, const std::vector<std::int64_t>& weights);
 
+/// `amount * numerator / denominator`, rounded half to even (denominator > 0); exact in between.
+micros scale_half_even(micros amount, std::int64_t numerator, std::int64_t denominator);
+
 /// Splits `total` over weights that arrive one at a time and add up to `weight_total`, in whole
 /// micro-units, with no look-ahead (a streaming import): after k weights the shares handed out add
 /// up to total x (w1 + ... + wk) / weight_total rounded half to even. So each share is within one

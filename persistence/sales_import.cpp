@@ -52,13 +52,13 @@ public:
   batch_writer& operator=(const batch_writer&) = delete;
 
   /// Hands over a batch (waiting while one is already queued); false once writing has stopped.
-  bool push(std::vector<stored_usage>&& batch, std::int64_t line) {
+  bool push(std::vector<stored_usage>&& batch, std::int64_t done) {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return !queued_ || stopped_; });
     if (stopped_)
       return false;
     next_ = std::move(batch);
-    next_line_ = line;
+    next_done_ = done;
     queued_ = true;
     changed_.notify_all();
     return true;
@@ -86,20 +86,20 @@ private:
   void run() {
     for (;;) {
       std::vector<stored_usage> batch;
-      std::int64_t line = 0;
+      std::int64_t done = 0;
       {
         std::unique_lock lock(mutex_);
         changed_.wait(lock, [&] { return queued_ || closing_; });
         if (!queued_)
           return;
         batch = std::move(next_);
-        line = next_line_;
+        done = next_done_;
         queued_ = false;
         changed_.notify_all();
       }
       bool go_on = false;
       try {
-        go_on = write_(batch, line);
+        go_on = write_(batch, done);
       } catch (...) {
         std::lock_guard lock(mutex_);
         error_ = std::current_exception();
@@ -117,7 +117,7 @@ private:
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<stored_usage> next_;
-  std::int64_t next_line_ = 0;
+  std::int64_t next_done_ = 0; ///< the progress the queued batch completes
   bool queued_ = false, closing_ = false, stopped_ = false;
   std::exception_ptr error_;
   std::thread thread_; // last: starts after the members it uses

@@ -182,8 +182,7 @@ royalties::inputs soci_royalty_store::load_inputs(const royalty_period& p) {
     in.advances_outstanding.clear();
     in.carried_in.clear();
     long long account = p.account_id, pid = p.id;
-    const auto current = select_period(s, pid);
-    in.rates = current ? current->rates : p.rates;
+    in.rates = p.rates;
 
     // Usage: the daily totals of imported reports (matched rows only), by usage date within the period.
     long long recording = 0, revenue = 0, quantity = 0;
@@ -345,16 +344,17 @@ std::vector<royalties::payee_statement> soci_royalty_store::statements(std::int6
     royalties::line l;
     long long recording = 0, gross = 0, commission = 0, net = 0, amount = 0;
     int share = 0;
+    const std::string user_key = royalties::payee{uid, ""}.key(); // only read with only_user
     soci::statement lines =
       (s.prepare << "SELECT payee_key, recording_id, isrc, gross, commission, net, share_bps, amount FROM royalty_lines "
-                    "WHERE period_id = :p ORDER BY payee_key, recording_id",
+                    "WHERE period_id = :p AND (:o = 0 OR payee_key = :k) ORDER BY payee_key, recording_id",
        soci::into(key), soci::into(recording), soci::into(l.isrc), soci::into(gross), soci::into(commission),
-       soci::into(net), soci::into(share), soci::into(amount), soci::use(pid));
+       soci::into(net), soci::into(share), soci::into(amount), soci::use(pid), soci::use(only_user), soci::use(user_key));
     lines.execute(false);
     while (lines.fetch()) {
       const auto it = index.find(key);
       if (it == index.end())
-        continue; // another payee's line (a user filter)
+        continue;
       l.recording_id = recording;
       l.gross = gross;
       l.commission = commission;
