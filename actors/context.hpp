@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <string>
 
 #include <caf/error.hpp>
@@ -12,6 +13,7 @@
 #include "config/config.hpp"
 #include "persistence/executor.hpp"
 #include "persistence/group_commit.hpp"
+#include "persistence/lease.hpp"
 #include "persistence/store.hpp"
 
 namespace tunemantra::actors {
@@ -36,6 +38,8 @@ struct job_context {
   config::jobs_config jobs;
   config::delivery_config delivery;
   std::string media_dir; ///< where uploaded audio and artwork are stored
+  /// The lease a job actor runs under (set per actor by the supervisor): its writes are fenced by it.
+  std::optional<persistence::job_lease> lease;
 };
 
 /// The human-readable reason inside an actor error (its context string), or the error's text.

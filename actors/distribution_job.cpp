@@ -84,6 +84,8 @@ bool finish_send(const job_context& ctx, package_cache& cache, const domain::del
                  + " as batch " + batch;
     ctx.commits->apply({d.id, {delivery_status::delivering}, std::move(done)});
     return true;
+  } catch (const persistence::lease_lost&) {
+    throw; // another node runs the job now: nothing of ours may be recorded
   } catch (const std::exception& e) {
     const int attempts = d.attempts + 1;
     const bool permanent = dynamic_cast<const permanent_failure*>(&e) != nullptr;
@@ -384,7 +386,13 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
     ctx.sender->post([ctx, d = r.d, platform = r.p, cache = st.package, held = r.slot]() mutable {
       bool settled = false;
       try {
+        persistence::fenced_scope fenced{ctx.lease};
         settled = finish_send(ctx, *cache, d, platform);
+      } catch (const persistence::lease_lost& e) {
+        // Sent, but the job was taken over meanwhile: its new owner sends again under the same
+        // MessageId, which the platform dedupes; this node's late write is refused.
+        log::warn("stale write refused", {{"delivery", std::to_string(d.id)}, {"message_id", d.message_id},
+                                          {"error", e.what()}});
       } catch (const std::exception& e) {
         log::warn("recording a send failed", {{"delivery", std::to_string(d.id)}, {"error", e.what()}});
       } catch (...) {
@@ -448,6 +456,7 @@ job_actor::behavior_type distribution_job(self_ptr self, job_context ctx, std::i
     },
     [=](finished_atom) { self->quit(); },
     [=](failed_atom, const std::string& reason) { self->quit(caf::make_error(ec::unavailable, reason)); },
+    [=](lost_atom, const std::string& reason) { self->quit(caf::make_error(ec::lease_lost, reason)); },
   };
 }
 

@@ -11,6 +11,7 @@ std::string_view to_string(ec code) {
     case ec::timeout: return "timeout";
     case ec::restart_limit: return "restart_limit";
     case ec::internal: return "internal";
+    case ec::lease_lost: return "lease_lost";
   }
   return "unknown";
 }

@@ -19,6 +19,7 @@ enum class ec : std::uint8_t {
   timeout,          ///< an actor did not answer in time
   restart_limit,    ///< a job actor crashed more often than the supervisor allows
   internal,         ///< a bug: logged with detail
+  lease_lost,       ///< another node holds the job's lease now: its actor here ends, never restarted
 };
 
 std::string_view to_string(ec code);

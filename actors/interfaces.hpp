@@ -13,8 +13,8 @@ namespace tunemantra::actors {
 
 /// The root supervisor: owns, monitors and restarts one actor per active job.
 using supervisor_actor = caf::typed_actor<
-  // Gives the job (id, kind) an actor unless it has one; true when an actor was spawned.
-  caf::replies_to<adopt_atom, std::int64_t, std::string>::with<bool>,
+  // Gives the job (id, kind), claimed under lease epoch n, an actor unless it has one; true when spawned.
+  caf::replies_to<adopt_atom, std::int64_t, std::string, std::int64_t>::with<bool>,
   // Stops the job's actor after the store marked it cancelled; true when one was running.
   caf::replies_to<cancel_atom, std::int64_t>::with<bool>,
   // Stops the job's actor with an error, as a crash, so it restarts from the store; true when one ran.
@@ -31,6 +31,14 @@ using supervisor_actor = caf::typed_actor<
   caf::reacts_to<adopt_atom, std::int64_t>,
   // The store now says the job failed (restart limit, unknown kind): forget it (sent to itself).
   caf::reacts_to<failed_atom, std::int64_t>,
+  // The periodic heartbeat: renews this node's row and leases, takes or keeps the leader lease.
+  caf::reacts_to<beat_atom>,
+  // The lease (job, epoch) is no longer ours (taken over, or the job ended elsewhere): stop its actor.
+  caf::reacts_to<lost_atom, std::int64_t, std::int64_t>,
+  // Another process took this node's id: stop every job actor and claim nothing more.
+  caf::reacts_to<lost_atom>,
+  // Whether this node holds the leader lease after the last heartbeat.
+  caf::reacts_to<lead_atom, bool>,
   // Orderly shutdown: stops every job actor, answers when they are gone, then quits.
   caf::replies_to<shutdown_atom>::with<bool>>;
 
@@ -45,6 +53,8 @@ using job_actor = caf::typed_actor<
   // The job reached its terminal status in the store: the actor ends normally.
   caf::reacts_to<finished_atom>,
   // A store call failed with this reason: the actor ends with an error and gets restarted.
-  caf::reacts_to<failed_atom, std::string>>;
+  caf::reacts_to<failed_atom, std::string>,
+  // A write was refused because another node holds the job's lease now: the actor ends, no restart.
+  caf::reacts_to<lost_atom, std::string>>;
 
 } // namespace tunemantra::actors

@@ -1,7 +1,8 @@
 #pragma once
 // Blocking work for a job actor: runs on the executor, never on a CAF thread, and answers the
-// actor by message. An exception becomes failed_atom, which ends the actor with an error so the
-// supervisor restarts it.
+// actor by message. Its writes are fenced by the job's lease (persistence/lease.hpp). An exception
+// becomes failed_atom, which ends the actor with an error so the supervisor restarts it; a write
+// refused for a lost lease becomes lost_atom, which ends it for good.
 
 #include <cstdint>
 #include <exception>
@@ -14,6 +15,7 @@
 #include "actors/context.hpp"
 #include "actors/interfaces.hpp"
 #include "domain/job.hpp"
+#include "persistence/lease.hpp"
 #include "persistence/store.hpp"
 
 namespace tunemantra::actors {
@@ -21,9 +23,12 @@ namespace tunemantra::actors {
 template <class Self, class F>
 void off_thread(Self self, persistence::executor* on, F fn) {
   auto handle = caf::actor_cast<job_actor>(self);
-  on->post([handle, fn = std::move(fn)]() mutable {
+  on->post([handle, lease = self->state.ctx.lease, fn = std::move(fn)]() mutable {
     try {
+      persistence::fenced_scope fenced{lease};
       fn(handle);
+    } catch (const persistence::lease_lost& e) {
+      caf::anon_send(handle, lost_atom::value, std::string(e.what()));
     } catch (const std::exception& e) {
       caf::anon_send(handle, failed_atom::value, std::string(e.what()));
     }

@@ -1,5 +1,9 @@
 #include "actors/runtime.hpp"
 
+#include <unistd.h>
+
+#include <array>
+
 #include <caf/function_view.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
@@ -8,7 +12,9 @@
 
 #include "actors/supervisor.hpp"
 #include "actors/type_ids.hpp"
+#include "domain/crypto.hpp"
 #include "domain/log.hpp"
+#include "domain/time.hpp"
 
 namespace tunemantra::actors {
 namespace {
@@ -23,10 +29,35 @@ caf::actor_system_config& prepared(caf::actor_system_config& cfg) {
   return cfg;
 }
 
+/// This process as a cluster node: the configured id, else the host name.
+persistence::node_record this_node(const config::cluster_config& cfg) {
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0)
+    host[0] = '\0';
+  persistence::node_record n;
+  n.host = host.data();
+  n.id = cfg.node_id.empty() ? (n.host.empty() ? std::string("localhost") : n.host) : cfg.node_id;
+  n.version = TM_VERSION;
+  n.pid = ::getpid();
+  n.incarnation = domain::crypto::random_token(12);
+  n.started_at = domain::now_millis();
+  return n;
+}
+
+persistence::node_record joined(persistence::store& store, const config::cluster_config& cfg) {
+  auto node = this_node(cfg);
+  store.cluster().join(node);
+  log::info("node joined", {{"node", node.id}, {"host", node.host}, {"lease_ms", std::to_string(cfg.lease_ms)},
+                            {"heartbeat_ms", std::to_string(cfg.heartbeat_ms)}});
+  return node;
+}
+
 } // namespace
 
 job_runtime::job_runtime(const config::config& cfg, persistence::store& store)
-  : system_(std::make_unique<caf::actor_system>(prepared(caf_cfg_))),
+  : store_(store),
+    node_(joined(store, cfg.cluster)),
+    system_(std::make_unique<caf::actor_system>(prepared(caf_cfg_))),
     executor_(static_cast<std::size_t>(cfg.database.worker_threads), executor_queue),
     sender_(static_cast<std::size_t>(cfg.delivery.workers), executor_queue), commits_(store.delivery()) {
   job_context ctx;
@@ -40,7 +71,7 @@ job_runtime::job_runtime(const config::config& cfg, persistence::store& store)
   ctx.jobs = cfg.jobs;
   ctx.delivery = cfg.delivery;
   ctx.media_dir = cfg.media.dir;
-  supervisor_ = system_->spawn(actors::supervisor, ctx);
+  supervisor_ = system_->spawn(actors::supervisor, ctx, node_, cfg.cluster);
   log::info("supervisor started", {{"max_restarts", std::to_string(cfg.jobs.max_restarts)},
                                    {"restart_period_ms", std::to_string(cfg.jobs.restart_period_ms)}});
 }
@@ -84,6 +115,12 @@ bool job_runtime::stop(std::chrono::milliseconds grace) {
   executor_.stop(); // lets in-flight store writes finish
   supervisor_ = supervisor_actor{};
   system_.reset(); // waits for every actor to end
+  try {
+    store_.cluster().leave(node_);
+    log::info("node left", {{"node", node_.id}});
+  } catch (const std::exception& e) {
+    log::warn("node could not leave; its leases run out instead", {{"node", node_.id}, {"error", e.what()}});
+  }
   log::info("supervisor stopped");
   return in_time;
 }

@@ -17,7 +17,8 @@ namespace tunemantra::actors {
 
 class job_runtime {
 public:
-  /// Starts the actor system and the supervisor, which adopts every non-terminal job at once.
+  /// Registers this node (cluster_store::join) and starts the actor system and the supervisor,
+  /// which claims the jobs to run at once. Throws the store's errors when it cannot register.
   job_runtime(const config::config& cfg, persistence::store& store);
   ~job_runtime();
   job_runtime(const job_runtime&) = delete;
@@ -25,6 +26,7 @@ public:
 
   caf::actor_system& system() { return *system_; }
   supervisor_actor supervisor() const { return supervisor_; }
+  const persistence::node_record& node() const { return node_; }
   const runtime_stats& stats() const { return stats_; }
   const platform_gate& gate() const { return gate_; }
   const persistence::group_commit& commits() const { return commits_; }
@@ -37,10 +39,13 @@ public:
   /// stuck job; crash-safety tests). False when no actor of this node runs the job.
   bool kick(std::int64_t job_id);
   /// Orderly stop: job actors end (their in-flight store writes finish), then the executor
-  /// drains. Returns false when `grace` ran out first.
+  /// drains and the node leaves the cluster (its leases end now, for another node to take).
+  /// Returns false when `grace` ran out first.
   bool stop(std::chrono::milliseconds grace);
 
 private:
+  persistence::store& store_;
+  persistence::node_record node_;
   caf::actor_system_config caf_cfg_;
   std::unique_ptr<caf::actor_system> system_;
   persistence::executor executor_;

@@ -104,6 +104,7 @@ job_actor::behavior_type sleep_job(self_ptr self, job_context ctx, std::int64_t 
     },
     [=](finished_atom) { self->quit(); },
     [=](failed_atom, const std::string& reason) { self->quit(caf::make_error(ec::unavailable, reason)); },
+    [=](lost_atom, const std::string& reason) { self->quit(caf::make_error(ec::lease_lost, reason)); },
   };
 }
 

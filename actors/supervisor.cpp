@@ -16,19 +16,18 @@ namespace {
 
 using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
-/// Most jobs adopted per poll; the next poll takes the rest.
-constexpr int poll_batch = 1000;
-
 /// Expired sessions and idempotency records are pruned this often, and kept this long after expiry.
 constexpr auto housekeeping_every = std::chrono::minutes(10);
 constexpr domain::millis keep_expired_ms = 24 * 3'600'000LL;
 
-/// Runs store work on the executor; a failure is logged (the next poll or restart retries it).
+/// Runs store work on the executor, its writes fenced by `lease` when given; a failure is logged
+/// (the next poll or restart retries it).
 template <class F>
-void off_thread(const job_context& ctx, const char* what, F fn) {
+void off_thread(const job_context& ctx, const char* what, F fn, std::optional<persistence::job_lease> lease = {}) {
   try {
-    ctx.executor->post([fn = std::move(fn), what]() mutable {
+    ctx.executor->post([fn = std::move(fn), what, lease = std::move(lease)]() mutable {
       try {
+        persistence::fenced_scope fenced{lease};
         fn();
       } catch (const std::exception& e) {
         log::warn("supervisor store call failed", {{"call", what}, {"error", e.what()}});
@@ -52,7 +51,12 @@ void retire(self_ptr self, std::int64_t id, F record) {
       log::warn("supervisor could not record the failure", {{"job", std::to_string(id)}, {"error", e.what()}});
     }
     caf::anon_send(me, failed_atom::value, id);
-  });
+  }, self->state.lease_of(id));
+}
+
+bool is_lease_lost(const caf::error& reason) {
+  // An empty error has no category to ask for (CAF 0.17 dereferences null there).
+  return reason && reason.category() == caf::atom("tunemantra") && static_cast<ec>(reason.code()) == ec::lease_lost;
 }
 
 /// Records the final crash and marks the job failed, in that order, on one executor task.
@@ -81,16 +85,24 @@ std::chrono::milliseconds restart_backoff(const config::jobs_config& cfg, int n)
 
 std::int64_t supervisor_state::live() const { return static_cast<std::int64_t>(by_actor.size()); }
 
+persistence::job_lease supervisor_state::lease_of(std::int64_t id) const {
+  const auto it = jobs.find(id);
+  return {id, node.id, it == jobs.end() ? 0 : it->second.epoch};
+}
+
 bool supervisor_state::spawn_job(self_ptr self, std::int64_t id) {
   auto& e = jobs[id];
+  auto job_ctx = ctx; // the actor's own copy, with the lease its writes are fenced by
+  job_ctx.lease = lease_of(id);
+  e.actor_epoch = e.epoch;
   if (e.kind == "sleep") {
-    e.actor = self->spawn(sleep_job, ctx, id);
+    e.actor = self->spawn(sleep_job, job_ctx, id);
   } else if (e.kind == "distribution" || e.kind == "takedown" || e.kind == "redelivery" || e.kind == "bulk_distribution") {
-    e.actor = self->spawn(distribution_job, ctx, id);
+    e.actor = self->spawn(distribution_job, job_ctx, id);
   } else if (e.kind == "sales_import") {
-    e.actor = self->spawn(blocking_job, ctx, id, &run_sales_import);
+    e.actor = self->spawn(blocking_job, job_ctx, id, &run_sales_import);
   } else if (e.kind == "royalty_calculation") {
-    e.actor = self->spawn(blocking_job, ctx, id, &run_royalty_calculation);
+    e.actor = self->spawn(blocking_job, job_ctx, id, &run_royalty_calculation);
   } else {
     const auto kind = e.kind;
     auto* store = ctx.store;
@@ -114,6 +126,16 @@ void supervisor_state::on_down(self_ptr self, const caf::down_msg& msg) {
   ctx.stats->live_job_actors = live();
   auto& e = jobs[id];
   e.actor = job_actor{};
+  if (is_lease_lost(msg.reason) && !shutting_down) {
+    if (e.epoch > e.actor_epoch && !replaced) { // claimed again under a new epoch: run it under that
+      spawn_job(self, id);
+      return;
+    }
+    log::warn("job lease lost; its actor stopped", {{"job", std::to_string(id)}, {"node", node.id},
+                                                   {"reason", describe(msg.reason)}});
+    jobs.erase(id);
+    return;
+  }
   const bool crashed = msg.reason && msg.reason != caf::exit_reason::normal
                        && msg.reason != caf::exit_reason::user_shutdown && msg.reason != caf::exit_reason::kill;
   if (shutting_down || !crashed) {
@@ -136,7 +158,8 @@ void supervisor_state::on_down(self_ptr self, const caf::down_msg& msg) {
   }
   auto* store = ctx.store;
   const auto error = e.last_error;
-  off_thread(ctx, "record crash", [store, id, error] { store->append_event(id, "crash", "job actor crashed: " + error); });
+  off_thread(ctx, "record crash", [store, id, error] { store->append_event(id, "crash", "job actor crashed: " + error); },
+             lease_of(id));
   const int n = static_cast<int>(e.restarts.size()) + 1;
   const auto delay = restart_backoff(ctx.jobs, n);
   log::warn("job actor crashed", {{"job", std::to_string(id)}, {"error", e.last_error},
@@ -145,20 +168,22 @@ void supervisor_state::on_down(self_ptr self, const caf::down_msg& msg) {
 }
 
 void supervisor_state::poll(self_ptr self) {
-  if (polling || shutting_down)
+  if (polling || shutting_down || replaced)
     return;
   polling = true;
   auto me = caf::actor_cast<supervisor_actor>(self);
   auto* store = ctx.store;
-  const bool housekeeping = clock::now() - last_housekeeping > housekeeping_every;
+  // Cluster duties are the leader's alone: one node fires scheduled jobs, prunes and reads acks.
+  const bool housekeeping = leader && clock::now() - last_housekeeping > housekeeping_every;
   if (housekeeping)
     last_housekeeping = clock::now();
-  const bool acks = clock::now() - last_acks > std::chrono::milliseconds(ctx.delivery.ack_poll_interval_ms);
+  const bool acks = leader && clock::now() - last_acks > std::chrono::milliseconds(ctx.delivery.ack_poll_interval_ms);
   if (acks)
     last_acks = clock::now();
   try {
-    ctx.executor->post([me, store, housekeeping, acks, retention_days = ctx.jobs.retention_days] {
-      std::vector<std::pair<std::int64_t, std::string>> found;
+    ctx.executor->post([me, store, housekeeping, acks, leading = leader, node = node.id, lease_ms = cluster.lease_ms,
+                        batch = cluster.claim_batch, retention_days = ctx.jobs.retention_days] {
+      std::vector<persistence::claimed_job> claimed;
       try {
         if (housekeeping) {
           if (const int pruned = store->accounts().prune_expired(keep_expired_ms); pruned > 0)
@@ -170,17 +195,21 @@ void supervisor_state::poll(self_ptr self) {
                                                            {"retention_days", std::to_string(retention_days)}});
           }
         }
-        store->release_due_jobs(domain::now_millis());
-        found = store->runnable_jobs(poll_batch);
+        if (leading)
+          store->release_due_jobs(domain::now_millis());
+        claimed = store->cluster().claim_jobs(node, batch, lease_ms);
         if (acks)
           if (const int applied = apply_acknowledgements(*store); applied > 0)
             log::info("acknowledgements applied", {{"count", std::to_string(applied)}});
       } catch (const std::exception& e) {
         log::warn("supervisor poll failed", {{"error", e.what()}});
       }
-      for (auto& [id, kind] : found)
-        caf::anon_send(me, adopt_atom::value, id, kind);
-      caf::anon_send(me, poll_atom::value); // "poll finished": clears the flag (a new poll is cheap)
+      for (auto& c : claimed)
+        caf::anon_send(me, adopt_atom::value, c.id, c.kind, c.epoch);
+      // "poll finished": clears the flag; a full batch means more may wait, so poll again at once.
+      caf::anon_send(me, poll_atom::value);
+      if (static_cast<int>(claimed.size()) == batch)
+        caf::anon_send(me, poll_atom::value);
     });
   } catch (const std::exception& e) {
     polling = false;
@@ -188,16 +217,67 @@ void supervisor_state::poll(self_ptr self) {
   }
 }
 
-supervisor_actor::behavior_type supervisor(self_ptr self, job_context ctx) {
+void supervisor_state::beat(self_ptr self) {
+  if (beating || shutting_down || replaced)
+    return;
+  beating = true;
+  std::unordered_map<std::int64_t, std::int64_t> held; // job -> epoch, as this actor knows them now
+  for (const auto& [id, e] : jobs)
+    held.emplace(id, e.epoch);
+  auto me = caf::actor_cast<supervisor_actor>(self);
+  try {
+    ctx.executor->post([me, store = ctx.store, node = node, lease_ms = cluster.lease_ms, held = std::move(held)] {
+      bool leading = false;
+      try {
+        const auto answer = store->cluster().heartbeat(node, lease_ms);
+        std::unordered_map<std::int64_t, std::int64_t> still;
+        for (const auto& h : answer.held)
+          still.emplace(h.job_id, h.epoch);
+        for (const auto& [id, epoch] : held)
+          if (const auto it = still.find(id); it == still.end() || it->second != epoch)
+            caf::anon_send(me, lost_atom::value, id, epoch);
+        leading = store->cluster().lead(node.id, lease_ms);
+      } catch (const persistence::node_replaced& e) {
+        log::error("node id taken over by another process", {{"node", node.id}, {"error", e.what()}});
+        caf::anon_send(me, lost_atom::value);
+      } catch (const std::exception& e) {
+        // Unreachable database: leases run out unless a later beat succeeds; writes stay fenced.
+        log::warn("heartbeat failed", {{"node", node.id}, {"error", e.what()}});
+      }
+      caf::anon_send(me, lead_atom::value, leading);
+    });
+  } catch (const std::exception& e) {
+    beating = false;
+    log::warn("heartbeat refused", {{"error", e.what()}});
+  }
+}
+
+supervisor_actor::behavior_type supervisor(self_ptr self, job_context ctx, persistence::node_record node,
+                                           config::cluster_config cluster) {
   self->state.ctx = ctx;
+  self->state.node = std::move(node);
+  self->state.cluster = cluster;
+  self->send(self, beat_atom::value);
   self->set_down_handler([self](caf::down_msg& msg) { self->state.on_down(self, msg); });
   self->send(self, tick_atom::value);
   return {
-    [=](adopt_atom, std::int64_t id, const std::string& kind) -> bool {
+    [=](adopt_atom, std::int64_t id, const std::string& kind, std::int64_t epoch) -> bool {
       auto& st = self->state;
-      if (st.shutting_down || st.jobs.count(id))
+      if (st.shutting_down || st.replaced)
         return false;
-      st.jobs[id].kind = kind;
+      if (auto it = st.jobs.find(id); it != st.jobs.end()) {
+        // Claimed again (our lease ran out while we were stalled): the old actor's writes are
+        // fenced now, so it ends and a new one starts under the new epoch (see on_down).
+        if (epoch > it->second.epoch) {
+          it->second.epoch = epoch;
+          if (it->second.actor)
+            self->send_exit(it->second.actor, caf::make_error(ec::lease_lost, "claimed again under a new epoch"));
+        }
+        return false;
+      }
+      auto& e = st.jobs[id];
+      e.kind = kind;
+      e.epoch = epoch;
       return st.spawn_job(self, id);
     },
     [=](cancel_atom, std::int64_t id) -> bool {
@@ -234,6 +314,38 @@ supervisor_actor::behavior_type supervisor(self_ptr self, job_context ctx) {
       if (!self->state.shutting_down)
         self->delayed_send(self, std::chrono::milliseconds{self->state.ctx.jobs.poll_interval_ms}, tick_atom::value);
     },
+    [=](beat_atom) {
+      auto& st = self->state;
+      st.beat(self);
+      if (!st.shutting_down && !st.replaced)
+        self->delayed_send(self, std::chrono::milliseconds{st.cluster.heartbeat_ms}, beat_atom::value);
+    },
+    [=](lead_atom, bool leading) {
+      auto& st = self->state;
+      st.beating = false;
+      if (leading != st.leader)
+        log::info(leading ? "node became leader" : "node is no longer leader", {{"node", st.node.id}});
+      st.leader = leading;
+    },
+    [=](lost_atom, std::int64_t id, std::int64_t epoch) {
+      auto& st = self->state;
+      auto it = st.jobs.find(id);
+      if (it == st.jobs.end() || it->second.epoch != epoch)
+        return; // ended here meanwhile, or claimed again since
+      log::warn("job no longer held by this node; stopping its actor",
+                {{"job", std::to_string(id)}, {"node", st.node.id}, {"epoch", std::to_string(epoch)}});
+      if (it->second.actor)
+        self->send_exit(it->second.actor, caf::make_error(ec::lease_lost, "the lease is held elsewhere"));
+      else
+        st.jobs.erase(it);
+    },
+    [=](lost_atom) {
+      auto& st = self->state;
+      st.replaced = true;
+      for (auto& [id, e] : st.jobs)
+        if (e.actor)
+          self->send_exit(e.actor, caf::make_error(ec::lease_lost, "node id taken over by another process"));
+    },
     [=](restart_atom, std::int64_t id) {
       auto& st = self->state;
       auto it = st.jobs.find(id);
@@ -259,7 +371,7 @@ supervisor_actor::behavior_type supervisor(self_ptr self, job_context ctx) {
           log::warn("supervisor could not record restart", {{"job", std::to_string(id)}, {"error", e.what()}});
         }
         caf::anon_send(me, adopt_atom::value, id);
-      });
+      }, st.lease_of(id));
     },
     [=](adopt_atom, std::int64_t id) {
       auto& st = self->state;

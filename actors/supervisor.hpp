@@ -2,8 +2,11 @@
 // The root supervisor (OTP style, built on monitor + down handler since CAF 0.17 has none):
 // one actor per active job; a crashed actor is restarted after an exponential backoff, and a job
 // whose actor crashes more than max_restarts times within restart_period_ms is marked failed.
-// It polls the store for new, due and orphaned jobs, which also re-adopts every non-terminal job
-// when the daemon starts.
+// It claims jobs to run from the store in batches (each under a lease with a new epoch, see
+// persistence/cluster_store.hpp), which also re-adopts this node's jobs when the daemon starts
+// and takes over the jobs of nodes whose leases expired. A heartbeat renews the node's row and
+// leases; a job whose lease went elsewhere has its actor stopped, never restarted. The node
+// holding the leader lease also fires scheduled jobs, prunes old records and reads acknowledgements.
 
 #include <chrono>
 #include <cstdint>
@@ -33,9 +36,16 @@ struct supervisor_state {
     std::string last_error;
     clock::time_point crashed_at;    ///< when the last crash was seen
     bool retiring = false; ///< being marked failed: never adopted again, forgotten once recorded
+    std::int64_t epoch = 0;       ///< the lease epoch this node holds the job under
+    std::int64_t actor_epoch = 0; ///< the epoch the running actor was started with
   };
 
   job_context ctx;
+  persistence::node_record node;   ///< this node as registered
+  config::cluster_config cluster;
+  bool leader = false;             ///< holds the leader lease (since the last heartbeat)
+  bool replaced = false;           ///< another process took this node's id: claim nothing more
+  bool beating = false;            ///< a heartbeat runs on the executor
   std::unordered_map<std::int64_t, entry> jobs;      ///< every job this node owns right now
   std::unordered_map<caf::actor_addr, std::int64_t> by_actor;
   bool polling = false;
@@ -50,10 +60,16 @@ struct supervisor_state {
   void on_down(supervisor_actor::stateful_pointer<supervisor_state> self, const caf::down_msg& msg);
   /// Starts one poll of the store on the executor unless one is running.
   void poll(supervisor_actor::stateful_pointer<supervisor_state> self);
+  /// Starts one heartbeat on the executor unless one is running.
+  void beat(supervisor_actor::stateful_pointer<supervisor_state> self);
+  /// The job's lease as its actor's writes carry it.
+  persistence::job_lease lease_of(std::int64_t id) const;
   std::int64_t live() const;
 };
 
+/// The supervisor of node `node` (registered already, see cluster_store::join).
 supervisor_actor::behavior_type supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
-                                           job_context ctx);
+                                           job_context ctx, persistence::node_record node,
+                                           config::cluster_config cluster);
 
 } // namespace tunemantra::actors

@@ -21,6 +21,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(tunemantra, caf::first_custom_type_id)
   CAF_ADD_ATOM(tunemantra, tunemantra::actors, finished_atom, "finished")
   CAF_ADD_ATOM(tunemantra, tunemantra::actors, failed_atom, "failed")
   CAF_ADD_ATOM(tunemantra, tunemantra::actors, kick_atom, "kick")
+  CAF_ADD_ATOM(tunemantra, tunemantra::actors, lost_atom, "lost")
+  CAF_ADD_ATOM(tunemantra, tunemantra::actors, lead_atom, "lead")
+  CAF_ADD_ATOM(tunemantra, tunemantra::actors, beat_atom, "beat")
 
 CAF_END_TYPE_ID_BLOCK(tunemantra)
 

@@ -69,6 +69,16 @@ std::optional<std::string> check_money(const std::string& v) {
   return std::nullopt;
 }
 
+/// Node ids appear in leases, logs and URLs: letters, digits, '.', '-', '_' and ':', at most 64.
+std::optional<std::string> check_node_id(const std::string& v) {
+  if (v.size() > 64)
+    return "at most 64 characters";
+  for (const char c : v)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_' && c != ':')
+      return "only letters, digits, '.', '-', '_' and ':' (empty: the host name)";
+  return std::nullopt;
+}
+
 std::optional<std::string> check_not_empty(const std::string& v) {
   if (v.empty())
     return "must not be empty";
@@ -113,6 +123,10 @@ const std::vector<spec>& specs() {
      86'400'000},
     {"jobs.poll_interval_ms", int_ref{[](config& c) -> int& { return c.jobs.poll_interval_ms; }}, 10, 3'600'000},
     {"jobs.retention_days", int_ref{[](config& c) -> int& { return c.jobs.retention_days; }}, 0, 36'500},
+    {"cluster.node_id", string_ref{[](config& c) -> std::string& { return c.cluster.node_id; }}, 0, 0, check_node_id},
+    {"cluster.lease_ms", int_ref{[](config& c) -> int& { return c.cluster.lease_ms; }}, 500, 3'600'000},
+    {"cluster.heartbeat_ms", int_ref{[](config& c) -> int& { return c.cluster.heartbeat_ms; }}, 50, 600'000},
+    {"cluster.claim_batch", int_ref{[](config& c) -> int& { return c.cluster.claim_batch; }}, 1, 10'000},
     {"auth.scrypt_log_n", int_ref{[](config& c) -> int& { return c.auth.scrypt_log_n; }}, 14, 20},
     {"auth.session_idle_minutes", int_ref{[](config& c) -> int& { return c.auth.session_idle_minutes; }}, 1, 525'600},
     {"auth.session_absolute_hours", int_ref{[](config& c) -> int& { return c.auth.session_absolute_hours; }}, 1,
@@ -337,6 +351,10 @@ config load(const std::optional<std::string>& path, const env_lookup& env) {
                        + ") must be less than http.threads (" + std::to_string(cfg.http.threads)
                        + "): waiting clients must leave threads for ordinary requests"
                        + std::string(path ? " (" + *path + ")" : ""));
+  if (cfg.cluster.heartbeat_ms * 2 > cfg.cluster.lease_ms)
+    throw config_error("config error: cluster.heartbeat_ms (" + std::to_string(cfg.cluster.heartbeat_ms)
+                       + ") must be at most half of cluster.lease_ms (" + std::to_string(cfg.cluster.lease_ms)
+                       + "): a lease must survive a missed heartbeat" + std::string(path ? " (" + *path + ")" : ""));
   if (cfg.http.tls_cert_file.empty() != cfg.http.tls_key_file.empty())
     throw config_error("config error: http.tls_cert_file and http.tls_key_file must be set together"
                        + std::string(path ? " (" + *path + ")" : ""));

@@ -57,6 +57,14 @@ struct jobs_config {
   int retention_days = defaults::jobs_retention_days;
 };
 
+/// Multi-node coordination through the database: node registry, job leases, leader lease.
+struct cluster_config {
+  std::string node_id{defaults::cluster_node_id};
+  int lease_ms = defaults::cluster_lease_ms;
+  int heartbeat_ms = defaults::cluster_heartbeat_ms;
+  int claim_batch = defaults::cluster_claim_batch;
+};
+
 struct auth_config {
   int scrypt_log_n = defaults::auth_scrypt_log_n;
   int session_idle_minutes = defaults::auth_session_idle_minutes;
@@ -109,6 +117,7 @@ struct config {
   log_config log;
   daemon_config daemon;
   jobs_config jobs;
+  cluster_config cluster;
   auth_config auth;
   rate_limit_config rate_limit;
   catalog_config catalog;

@@ -41,6 +41,14 @@ inline constexpr int jobs_restart_period_ms = 60000;
 inline constexpr int jobs_poll_interval_ms = 1000; ///< how often the store is checked for new and due jobs
 inline constexpr int jobs_retention_days = 90;     ///< finished jobs older than this are deleted; 0 keeps them
 
+// [cluster] several nodes on one PostgreSQL (docs/scaling.md); SQLite runs one node
+/// This node's name in the node registry and on job leases; empty: the host name. Two live
+/// processes must never share one (the later start takes the name over and fences the other).
+inline constexpr std::string_view cluster_node_id = "";
+inline constexpr int cluster_lease_ms = 10000;     ///< a job's lease; another node takes it over once it expires
+inline constexpr int cluster_heartbeat_ms = 2000;  ///< how often leases and the node row are renewed
+inline constexpr int cluster_claim_batch = 64;     ///< most jobs claimed in one statement
+
 // [auth]
 inline constexpr int auth_scrypt_log_n = 15;              ///< scrypt N = 2^15 (at least 2^14)
 inline constexpr int auth_session_idle_minutes = 120;     ///< a session unused this long ends

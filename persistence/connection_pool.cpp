@@ -1,4 +1,5 @@
 #include "persistence/connection_pool.hpp"
+#include "persistence/lease.hpp"
 
 #include <thread>
 
@@ -157,6 +158,8 @@ void connection_pool::transact(const std::function<void(soci::session&)>& fn) {
       s.begin();
     }
     try {
+      if (const auto* fence = current_lease())
+        check_lease(s, url_.backend == backend_kind::postgresql, *fence);
       fn(s);
       s.commit();
     } catch (...) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "domain/delivery.hpp"
+#include "persistence/lease.hpp"
 #include "domain/job.hpp"
 
 namespace tunemantra::persistence {
@@ -33,6 +34,7 @@ struct delivery_transition {
   std::int64_t delivery_id = 0;
   std::vector<domain::delivery_status> from;
   delivery_change change;
+  std::optional<job_lease> fence = std::nullopt; ///< refused (lease_lost) unless this lease is still held
 };
 
 /// One release of a bulk distribution.

@@ -14,6 +14,9 @@ group_commit::~group_commit() { stop(); }
 std::vector<bool> group_commit::apply(std::vector<delivery_transition> batch) {
   if (batch.empty())
     return {};
+  if (const auto* fence = current_lease()) // the writer thread checks each caller's lease
+    for (auto& t : batch)
+      t.fence = *fence;
   std::future<std::vector<bool>> answer;
   {
     std::lock_guard lock(mutex_);

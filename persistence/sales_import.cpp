@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/log.hpp"
+#include "persistence/lease.hpp"
 
 namespace tunemantra::persistence {
 
@@ -41,12 +42,19 @@ void feed(const std::string& path, Parser& parser, std::int64_t* bytes_read) {
 
 /// Writes batches on a thread of its own while the caller parses the next one: at most one batch
 /// waits while another is written, so memory stays at two batches. `write` returns false to stop
-/// (the job was cancelled); so does an exception, which finish() rethrows.
+/// (the job was cancelled); so does an exception, which finish() rethrows. Its writes are fenced
+/// by the lease of the thread that made it.
 class batch_writer {
 public:
   using write_fn = std::function<bool(const std::vector<stored_usage>&, std::int64_t)>;
 
-  explicit batch_writer(write_fn write) : write_(std::move(write)), thread_([this] { run(); }) {}
+  explicit batch_writer(write_fn write)
+    : write_(std::move(write)),
+      lease_(current_lease() ? std::optional<job_lease>(*current_lease()) : std::nullopt),
+      thread_([this] {
+        fenced_scope fenced{lease_};
+        run();
+      }) {}
   ~batch_writer() { finish(std::nothrow); }
   batch_writer(const batch_writer&) = delete;
   batch_writer& operator=(const batch_writer&) = delete;
@@ -120,6 +128,7 @@ private:
   std::int64_t next_done_ = 0; ///< the progress the queued batch completes
   bool queued_ = false, closing_ = false, stopped_ = false;
   std::exception_ptr error_;
+  std::optional<job_lease> lease_;
   std::thread thread_; // last: starts after the members it uses
 };
 

@@ -1,5 +1,7 @@
 #include "persistence/soci_delivery_store.hpp"
 
+#include <set>
+
 #include <soci/soci.h>
 
 #include "domain/time.hpp"
@@ -299,9 +301,14 @@ std::vector<bool> soci_delivery_store::transition_all(const std::vector<delivery
   std::vector<bool> applied(batch.size(), false);
   if (batch.empty())
     return applied;
+  const bool postgresql = pool_.url().backend == backend_kind::postgresql;
   pool_.transact([&](soci::session& s) {
-    for (std::size_t i = 0; i < batch.size(); ++i)
+    std::set<std::pair<std::int64_t, std::int64_t>> fenced; // (job, epoch) checked in this transaction
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (const auto& fence = batch[i].fence; fence && fenced.emplace(fence->job_id, fence->epoch).second)
+        check_lease(s, postgresql, *fence);
       applied[i] = apply_transition(s, batch[i]);
+    }
   });
   return applied;
 }

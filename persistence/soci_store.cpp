@@ -15,6 +15,7 @@
 #include "persistence/paging.hpp"
 #include "persistence/soci_account_store.hpp"
 #include "persistence/soci_catalog_store.hpp"
+#include "persistence/soci_cluster_store.hpp"
 #include "persistence/soci_delivery_store.hpp"
 #include "persistence/soci_royalty_store.hpp"
 #include "persistence/soci_sales_store.hpp"
@@ -80,13 +81,14 @@ public:
       accounts_(pool_),
       catalog_(pool_),
       delivery_(pool_),
-      sales_(pool_), royalties_(pool_) {}
+      sales_(pool_), royalties_(pool_), cluster_(pool_) {}
 
   account_store& accounts() override { return accounts_; }
   catalog_store& catalog() override { return catalog_; }
   delivery_store& delivery() override { return delivery_; }
   sales_store& sales() override { return sales_; }
   royalty_store& royalties() override { return royalties_; }
+  cluster_store& cluster() override { return cluster_; }
   job_changes& changes() override { return changes_; }
 
   backend_kind backend() const override { return url_.backend; }
@@ -235,7 +237,8 @@ public:
                                soci::use(job_id));
       items.execute(true);
       r.releases = items.get_affected_rows();
-      s << "UPDATE jobs SET status = 'queued', error = '', finished_at = NULL, updated_at = :u, row_version = row_version + 1 "
+      s << "UPDATE jobs SET status = 'queued', error = '', finished_at = NULL, lease_owner = '', lease_expires_at = 0, "
+           "updated_at = :u, row_version = row_version + 1 "
            "WHERE id = :id",
         soci::use(now), soci::use(job_id);
       insert_event(s, id, "retry",
@@ -262,22 +265,6 @@ public:
     if (released > 0)
       jobs_written();
     return released;
-  }
-
-  std::vector<std::pair<std::int64_t, std::string>> runnable_jobs(int limit) override {
-    std::vector<std::pair<std::int64_t, std::string>> out;
-    pool_.run([&](soci::session& s) {
-      out.clear();
-      long long id = 0, lim = std::max(limit, 1);
-      std::string kind;
-      soci::statement st = (s.prepare << "SELECT id, kind FROM jobs WHERE status IN ('queued', 'running', 'retrying') "
-                                         "ORDER BY priority DESC, id LIMIT :l",
-                            soci::into(id), soci::into(kind), soci::use(lim));
-      st.execute(false);
-      while (st.fetch())
-        out.emplace_back(id, kind);
-    });
-    return out;
   }
 
   int prune_jobs(domain::millis finished_before) override {
@@ -404,6 +391,7 @@ private:
   soci_delivery_store delivery_;
   soci_sales_store sales_;
   soci_royalty_store royalties_;
+  soci_cluster_store cluster_;
   job_changes changes_;
   job_cache cache_;
 };

@@ -15,6 +15,7 @@
 #include "domain/job.hpp"
 #include "persistence/account_store.hpp"
 #include "persistence/catalog_store.hpp"
+#include "persistence/cluster_store.hpp"
 #include "persistence/database_url.hpp"
 #include "persistence/delivery_store.hpp"
 #include "persistence/job_changes.hpp"
@@ -52,6 +53,8 @@ public:
   /// Sales reports and usage rows.
   virtual sales_store& sales() = 0;
   virtual royalty_store& royalties() = 0;
+  /// Nodes, job leases and the leader lease (several nodes on one database).
+  virtual cluster_store& cluster() = 0;
   /// Job-change notifications: every committed job row change wakes the long-polls on that job.
   virtual job_changes& changes() = 0;
 
@@ -85,8 +88,6 @@ public:
 
   /// Moves `scheduled` jobs whose time has come to `queued`; returns how many.
   virtual int release_due_jobs(domain::millis now) = 0;
-  /// Jobs that should have a live actor (queued, running, retrying) as (id, kind), by priority then age.
-  virtual std::vector<std::pair<std::int64_t, std::string>> runnable_jobs(int limit) = 0;
   /// Deletes finished jobs (terminal, finished before `finished_before`) with their events, in
   /// batches; deliveries keep their history without the job link. Returns how many jobs went.
   virtual int prune_jobs(domain::millis finished_before) = 0;
