@@ -86,6 +86,7 @@ server::server(const config::config& full, persistence::store& store, actors::jo
   srv_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 
   add_ops_routes(router_, services_);
+  add_cluster_routes(router_, services_);
   add_job_routes(router_, services_);
   add_sales_routes(router_, services_);
   add_royalty_routes(router_, services_);

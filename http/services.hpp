@@ -38,6 +38,8 @@ struct principal;
 
 /// GET /healthz, /readyz, /metrics, /api/openapi.json and (admin) /api/status.
 void add_ops_routes(router& r, services& s);
+/// GET /api/cluster (admin): nodes, leader and job leases.
+void add_cluster_routes(router& r, services& s);
 /// GET /api/jobs, GET /api/jobs/{id}, GET /api/jobs/{id}/events, POST /api/jobs/{id}/cancel.
 void add_job_routes(router& r, services& s);
 /// /api/auth/register, login, logout, me, password.

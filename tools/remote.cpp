@@ -142,6 +142,32 @@ int cmd_status(remote_context& ctx) {
   return exit_ok;
 }
 
+// --- cluster --------------------------------------------------------------------------------
+
+int cmd_cluster(remote_context& ctx) {
+  const auto c = ctx.api().get("/api/cluster").data();
+  if (ctx.output == "json")
+    return print_json(c), exit_ok;
+  const auto& load = c["load"];
+  print_pairs(std::cout, {{"answered by", cell(c["node"])},
+                          {"leader", c["leader"].is_object() ? cell(c["leader"]["node"]) + " (epoch " + cell(c["leader"]["epoch"])
+                                                                 + ", since " + cell(c["leader"]["since"]) + ")"
+                                                             : "none (elected within a lease)"},
+                          {"lease", cell(c["leaseMs"]) + " ms, renewed every " + cell(c["heartbeatMs"]) + " ms"},
+                          {"jobs to run", cell(load["jobsToRun"]) + " (" + cell(load["unclaimed"]) + " unclaimed, "
+                                            + cell(load["expired"]) + " with an expired lease)"}});
+  std::cout << "\nnodes\n";
+  print_table(std::cout, c["nodes"],
+              {field("ID", "id"), field("STATE", "state"), {"LEADER", [](const json& n) { return n.value("leader", false) ? "yes" : ""; }},
+               field("JOBS", "jobs"), field("HOST", "host"), field("PID", "pid"), field("VERSION", "version"),
+               field("HEARTBEAT", "heartbeatAt"), field("STARTED", "startedAt")});
+  std::cout << "\nleases\n";
+  print_table(std::cout, c["leases"],
+              {field("JOB", "jobId"), field("KIND", "kind"), field("STATUS", "status"), field("OWNER", "owner"),
+               field("EPOCH", "epoch"), field("STATE", "state"), field("EXPIRES", "expiresAt")});
+  return exit_ok;
+}
+
 // --- jobs -----------------------------------------------------------------------------------
 
 const std::vector<column>& job_columns() {
@@ -327,6 +353,8 @@ void add_remote_commands(CLI::App& app, remote_context& ctx, std::function<int()
 
   set(app.add_subcommand("status", "health, version, uptime, jobs by status and platform states"),
       [&c] { return cmd_status(c); });
+  set(app.add_subcommand("cluster", "nodes sharing the database, the leader and who holds each job's lease (admin)"),
+      [&c] { return cmd_cluster(c); });
 
   // jobs
   auto* jobs = app.add_subcommand("jobs", "list, inspect, follow, cancel and retry jobs");

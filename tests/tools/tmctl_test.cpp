@@ -2,6 +2,7 @@
 // codes (0 ok, 1 failure, 2 usage, 3 not found), settings from environment and config file.
 
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -82,6 +83,30 @@ protected:
 };
 
 bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+
+TEST_F(tmctl_cli, cluster_shows_this_node_live_and_leading_and_is_for_admins_only) {
+  json c;
+  for (int i = 0; i < 50; ++i) { // the first heartbeat takes the leader lease
+    const auto r = ctl({"cluster", "--output", "json"}, admin_key_);
+    ASSERT_EQ(r.code, 0) << r.err;
+    c = json::parse(r.out);
+    if (c["leader"].is_object())
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(c["nodes"].size(), 1u) << c.dump();
+  EXPECT_EQ(c["nodes"][0]["id"], c["node"]);
+  EXPECT_EQ(c["nodes"][0]["state"], "live");
+  EXPECT_EQ(c["nodes"][0]["leader"], true);
+  ASSERT_TRUE(c["leader"].is_object()) << c.dump();
+  EXPECT_EQ(c["leader"]["node"], c["node"]);
+  EXPECT_EQ(c["load"]["jobsToRun"], 0);
+  const auto r = ctl({"cluster"}, admin_key_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "leader")) << r.out;
+  EXPECT_TRUE(has(r.out, "live")) << r.out;
+  EXPECT_NE(ctl({"cluster"}, label_key_).code, 0); // admins only
+}
 
 TEST_F(tmctl_cli, status_platforms_and_a_bulk_submit_followed_to_the_end) {
   auto r = ctl({"status"}, admin_key_);
