@@ -72,6 +72,7 @@ job_runtime::job_runtime(const config::config& cfg, persistence::store& store)
   ctx.delivery = cfg.delivery;
   ctx.media_dir = cfg.media.dir;
   supervisor_ = system_->spawn(actors::supervisor, ctx, node_, cfg.cluster);
+  store_.on_work([sup = supervisor_] { caf::anon_send(sup, poll_atom::value); });
   log::info("supervisor started", {{"max_restarts", std::to_string(cfg.jobs.max_restarts)},
                                    {"restart_period_ms", std::to_string(cfg.jobs.restart_period_ms)}});
 }
@@ -85,7 +86,10 @@ bool job_runtime::ping(std::chrono::milliseconds timeout) {
   return static_cast<bool>(view(ping_atom::value));
 }
 
-void job_runtime::nudge() { caf::anon_send(supervisor_, poll_atom::value); }
+void job_runtime::nudge() {
+  caf::anon_send(supervisor_, poll_atom::value);
+  store_.announce_work(); // the other nodes look too (PostgreSQL)
+}
 
 bool job_runtime::kick(std::int64_t job_id) {
   if (stopped_)
@@ -110,6 +114,7 @@ bool job_runtime::stop(std::chrono::milliseconds grace) {
                  self->send_exit(supervisor_, caf::exit_reason::kill);
                });
   }
+  store_.on_work({}); // the supervisor is gone
   sender_.stop();   // sends in flight finish and record their outcome
   commits_.stop();  // ... through the group commit, which ends after them
   executor_.stop(); // lets in-flight store writes finish

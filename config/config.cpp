@@ -110,6 +110,8 @@ const std::vector<spec>& specs() {
     {"database.connect_timeout_s", int_ref{[](config& c) -> int& { return c.database.connect_timeout_s; }}, 1,
      600},
     {"database.worker_threads", int_ref{[](config& c) -> int& { return c.database.worker_threads; }}, 1, 256},
+    {"database.idle_in_transaction_timeout_ms",
+     int_ref{[](config& c) -> int& { return c.database.idle_in_transaction_timeout_ms; }}, 0, 3'600'000},
     {"log.level", string_ref{[](config& c) -> std::string& { return c.log.level; }}, 0, 0, check_level},
     {"daemon.shutdown_grace_ms", int_ref{[](config& c) -> int& { return c.daemon.shutdown_grace_ms; }}, 100,
      600'000},
@@ -355,6 +357,11 @@ config load(const std::optional<std::string>& path, const env_lookup& env) {
     throw config_error("config error: cluster.heartbeat_ms (" + std::to_string(cfg.cluster.heartbeat_ms)
                        + ") must be at most half of cluster.lease_ms (" + std::to_string(cfg.cluster.lease_ms)
                        + "): a lease must survive a missed heartbeat" + std::string(path ? " (" + *path + ")" : ""));
+  if (cfg.database.idle_in_transaction_timeout_ms > cfg.cluster.lease_ms)
+    throw config_error("config error: database.idle_in_transaction_timeout_ms ("
+                       + std::to_string(cfg.database.idle_in_transaction_timeout_ms) + ") must be at most cluster.lease_ms ("
+                       + std::to_string(cfg.cluster.lease_ms) + "): a paused node's locks must end with its leases"
+                       + std::string(path ? " (" + *path + ")" : ""));
   if (cfg.http.tls_cert_file.empty() != cfg.http.tls_key_file.empty())
     throw config_error("config error: http.tls_cert_file and http.tls_key_file must be set together"
                        + std::string(path ? " (" + *path + ")" : ""));

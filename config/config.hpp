@@ -35,6 +35,7 @@ struct database_config {
   int busy_timeout_ms = defaults::database_busy_timeout_ms;
   int connect_timeout_s = defaults::database_connect_timeout_s;
   int worker_threads = defaults::database_worker_threads;
+  int idle_in_transaction_timeout_ms = defaults::database_idle_in_transaction_timeout_ms;
 };
 
 struct log_config {

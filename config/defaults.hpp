@@ -25,6 +25,9 @@ inline constexpr int database_lease_timeout_ms = 2000; ///< waiting longer for a
 inline constexpr int database_busy_timeout_ms = 5000;  ///< SQLite busy_timeout
 inline constexpr int database_connect_timeout_s = 5;   ///< PostgreSQL connect_timeout
 inline constexpr int database_worker_threads = 4;      ///< blocking store work off the actor threads
+/// PostgreSQL ends a session left idle inside a transaction this long (a paused node's row locks
+/// would otherwise stop other nodes from taking its jobs over); at most cluster.lease_ms; 0: never.
+inline constexpr int database_idle_in_transaction_timeout_ms = 5000;
 
 // [log]
 inline constexpr std::string_view log_level = "info";

@@ -80,6 +80,10 @@ void connection_pool::configure(soci::session& s) {
     s << "PRAGMA synchronous=NORMAL";
   } else {
     s << "SET TIME ZONE 'UTC'";
+    // A node paused mid-transaction (SIGSTOP, a stall, a cut network) must not keep its row locks:
+    // the server ends such a session, so other nodes can take its jobs once their leases end.
+    if (options_.idle_in_transaction_ms > 0)
+      s << "SET idle_in_transaction_session_timeout = " + std::to_string(options_.idle_in_transaction_ms);
   }
 }
 

@@ -23,6 +23,7 @@ struct pool_options {
   std::chrono::milliseconds lease_timeout{2000};
   int busy_timeout_ms = 5000;  ///< SQLite
   int connect_timeout_s = 5;   ///< PostgreSQL
+  int idle_in_transaction_ms = 0; ///< PostgreSQL: the server ends a session idle in a transaction this long; 0: never
 };
 
 class connection_pool {

@@ -13,6 +13,7 @@
 #include "persistence/job_rows.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/paging.hpp"
+#include "persistence/pg_channel.hpp"
 #include "persistence/soci_account_store.hpp"
 #include "persistence/soci_catalog_store.hpp"
 #include "persistence/soci_cluster_store.hpp"
@@ -77,11 +78,26 @@ public:
     : url_(parse_database_url(cfg.url)),
       pool_(prepare(url_), pool_options{static_cast<std::size_t>(cfg.pool_size),
                                         std::chrono::milliseconds{cfg.lease_timeout_ms}, cfg.busy_timeout_ms,
-                                        cfg.connect_timeout_s}),
+                                        cfg.connect_timeout_s, cfg.idle_in_transaction_timeout_ms}),
       accounts_(pool_),
       catalog_(pool_),
       delivery_(pool_),
-      sales_(pool_), royalties_(pool_), cluster_(pool_) {}
+      sales_(pool_), royalties_(pool_), cluster_(pool_) {
+    if (url_.backend == backend_kind::postgresql)
+      channel_ = std::make_unique<pg_channel>(url_.target, [this](const pg_channel::news& n) { heard(n); });
+  }
+
+  ~soci_store() override { channel_.reset(); } // its thread calls back into this store
+
+  void announce_work() override {
+    if (channel_)
+      channel_->new_work();
+  }
+
+  void on_work(std::function<void()> wake) override {
+    std::lock_guard lock(wake_mutex_);
+    wake_ = std::move(wake);
+  }
 
   account_store& accounts() override { return accounts_; }
   catalog_store& catalog() override { return catalog_; }
@@ -366,14 +382,36 @@ private:
     return url;
   }
 
-  /// After a committed write to a job: drop it from the cache, then wake its long-polls.
+  /// After a committed write to a job: drop it from the cache, then wake its long-polls, here
+  /// and (through the channel) on every other node.
   void job_written(std::int64_t id) {
     cache_.forget(id);
     changes_.changed(id);
+    if (channel_)
+      channel_->changed(id);
   }
   void jobs_written() {
     cache_.forget_all();
     changes_.changed_all();
+    if (channel_)
+      channel_->changed_all();
+  }
+
+  /// What another node wrote: the same forgetting and waking, without telling anyone again.
+  void heard(const pg_channel::news& n) {
+    if (n.all) {
+      cache_.forget_all();
+      changes_.changed_all();
+    }
+    for (const auto id : n.jobs) {
+      cache_.forget(id);
+      changes_.changed(id);
+    }
+    if (n.work || n.all) {
+      std::lock_guard lock(wake_mutex_);
+      if (wake_)
+        wake_();
+    }
   }
 
   /// Runs `fn` in a write transaction and returns its result.
@@ -394,6 +432,9 @@ private:
   soci_cluster_store cluster_;
   job_changes changes_;
   job_cache cache_;
+  std::mutex wake_mutex_;
+  std::function<void()> wake_;
+  std::unique_ptr<pg_channel> channel_; // last: its thread uses the members above
 };
 
 } // namespace

@@ -5,6 +5,7 @@
 // CAF scheduler thread. Failures throw the errors in persistence/errors.hpp.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,8 +56,14 @@ public:
   virtual royalty_store& royalties() = 0;
   /// Nodes, job leases and the leader lease (several nodes on one database).
   virtual cluster_store& cluster() = 0;
-  /// Job-change notifications: every committed job row change wakes the long-polls on that job.
+  /// Job-change notifications: every committed job row change wakes the long-polls on that job
+  /// (on PostgreSQL, those of every node: see persistence/pg_channel.hpp).
   virtual job_changes& changes() = 0;
+  /// Tells every node that there is new work to claim (PostgreSQL; nothing on SQLite).
+  virtual void announce_work() = 0;
+  /// `wake` runs (on another thread) whenever another node announces work or the channel
+  /// reconnected; the job runtime polls for work then. PostgreSQL only.
+  virtual void on_work(std::function<void()> wake) = 0;
 
   // --- jobs -----------------------------------------------------------------------------------
   /// Inserts a job (`queued`, or `scheduled` when it has a time) and its `created` event.

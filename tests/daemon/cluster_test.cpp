@@ -43,6 +43,7 @@ protected:
             {"TUNEMANTRA_CLUSTER_NODE_ID", node},
             {"TUNEMANTRA_CLUSTER_LEASE_MS", std::to_string(lease_ms)},
             {"TUNEMANTRA_CLUSTER_HEARTBEAT_MS", "400"},
+            {"TUNEMANTRA_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", "1000"},
             {"TUNEMANTRA_JOBS_POLL_INTERVAL_MS", "50"},
             {"TUNEMANTRA_JOBS_RESTART_BACKOFF_MS", "200"},
             {"TUNEMANTRA_DELIVERY_RETRY_BACKOFF_MS", "50"},

@@ -1,6 +1,7 @@
 // The cluster's coordination state on both backends: claims, leases and their fencing, the
 // heartbeat, the leader lease and the node registry (persistence/soci_cluster_store.cpp).
 
+#include <atomic>
 #include <memory>
 #include <set>
 #include <thread>
@@ -182,6 +183,32 @@ TEST_P(cluster_store_test, a_delivery_transition_under_a_lost_lease_is_refused) 
   EXPECT_THROW(store_->delivery().transition_all({t}), lease_lost);
   t.fence = job_lease{id, "n1", 1};
   EXPECT_EQ(store_->delivery().transition_all({t}), std::vector<bool>{false}); // held; no such delivery
+}
+
+TEST_P(cluster_store_test, another_nodes_job_writes_and_new_work_reach_this_node_through_notify) {
+  if (GetParam() != backend_kind::postgresql)
+    GTEST_SKIP() << "LISTEN/NOTIFY is PostgreSQL's; SQLite runs one node";
+  auto other = open_store(test::database_config_for(db_.url())); // another node's store
+  std::atomic<int> woken{0};
+  other->on_work([&woken] { ++woken; });
+  const auto id = sleep_job();
+  ASSERT_TRUE(other->recent_job(id)); // now in its cache
+  const auto listening = std::chrono::steady_clock::now() + 5s;
+  while (woken == 0 && std::chrono::steady_clock::now() < listening) // connecting announces itself
+    std::this_thread::sleep_for(10ms);
+  ASSERT_GT(woken.load(), 0);
+  auto watch = other->changes().try_watch(id);
+  ASSERT_TRUE(watch);
+  const auto before = woken.load();
+  store_->update_job(id, domain::job_update{domain::job_status::running});
+  EXPECT_TRUE(watch->wait_until(std::chrono::steady_clock::now() + 5s)); // woken by this node's write
+  EXPECT_EQ(other->recent_job(id)->status, domain::job_status::running); // and its cache let go
+  store_->announce_work();
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (woken == before && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_GT(woken.load(), before);
+  other->on_work({});
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, cluster_store_test, test::both_backends(), test::backend_name);
