@@ -10,7 +10,7 @@ std::optional<platform_gate::slot> platform_gate::try_acquire(const domain::plat
   std::lock_guard lock(mutex_);
   auto& s = platforms_[p.id];
   const auto now = clock::now();
-  const double per_second = std::max(p.rate_per_minute, 1) / 60.0;
+  const double per_second = std::max(p.rate_per_minute, 1) / 60.0 / live_nodes_; // this node's share
   const double capacity = std::max(1.0, per_second); // one second's worth, at least one send
   if (s.tokens < 0) {
     s.tokens = capacity;
@@ -30,12 +30,28 @@ std::optional<platform_gate::slot> platform_gate::try_acquire(const domain::plat
     wait = std::chrono::milliseconds(static_cast<long long>(std::ceil((1.0 - s.tokens) / per_second * 1000)));
     return std::nullopt;
   }
+  int shared = -1;
+  if (slots_) {
+    const auto taken = slots_->take(p.id, std::max(p.max_concurrency, 1));
+    if (!taken) { // every slot is busy on some node: no wake-up comes from there, so look again soon
+      wait = std::chrono::milliseconds(50);
+      return std::nullopt;
+    }
+    shared = *taken;
+  }
   s.tokens -= 1.0;
   s.peak = std::max(s.peak, ++s.in_flight);
-  return slot(this, p.id);
+  return slot(this, p.id, shared);
 }
 
-void platform_gate::release(std::int64_t platform) {
+void platform_gate::set_live_nodes(int n) {
+  std::lock_guard lock(mutex_);
+  live_nodes_ = std::max(n, 1);
+}
+
+void platform_gate::release(std::int64_t platform, int shared) {
+  if (shared >= 0 && slots_)
+    slots_->give_back(platform, shared);
   waker next;
   {
     std::lock_guard lock(mutex_);

@@ -1,8 +1,11 @@
 #pragma once
-// Per-platform send limits on this node: at most `maxConcurrency` sends in flight and at most
-// `ratePerMinute` sends started per minute (a token bucket holding one second's worth, at least
-// one). Every distribution job asks the gate before sending, so one slow or strict platform holds
-// only its own deliveries; the others go on. Thread-safe.
+// Per-platform send limits: at most `maxConcurrency` sends in flight and at most `ratePerMinute`
+// sends started per minute (a token bucket holding one second's worth, at least one). Every
+// distribution job asks the gate before sending, so one slow or strict platform holds only its
+// own deliveries; the others go on. With several nodes (PostgreSQL) the limits hold for the whole
+// cluster: each send also holds one of the platform's cluster-wide slots (persistence/
+// platform_slots.hpp), and each node starts its share of the rate (divided by the live nodes).
+// Thread-safe.
 
 #include <chrono>
 #include <cstdint>
@@ -13,6 +16,7 @@
 #include <optional>
 
 #include "domain/delivery.hpp"
+#include "persistence/platform_slots.hpp"
 
 namespace tunemantra::actors {
 
@@ -24,18 +28,26 @@ public:
   class slot {
   public:
     slot() = default;
-    slot(platform_gate* gate, std::int64_t platform) : gate_(gate), platform_(platform) {}
-    slot(slot&& other) noexcept : gate_(other.gate_), platform_(other.platform_) { other.gate_ = nullptr; }
+    slot(platform_gate* gate, std::int64_t platform, int shared = -1) : gate_(gate), platform_(platform), shared_(shared) {}
+    slot(slot&& other) noexcept : gate_(other.gate_), platform_(other.platform_), shared_(other.shared_) {
+      other.gate_ = nullptr;
+    }
     slot& operator=(slot&&) = delete;
     ~slot() {
       if (gate_)
-        gate_->release(platform_);
+        gate_->release(platform_, shared_);
     }
 
   private:
     platform_gate* gate_ = nullptr;
     std::int64_t platform_ = 0;
+    int shared_ = -1; ///< the cluster-wide slot held, or -1
   };
+
+  /// Several nodes: hold a cluster-wide slot per send (nullptr: this node alone, SQLite).
+  void set_cluster_slots(persistence::platform_slots* slots) { slots_ = slots; }
+  /// How many nodes share the rate limits now (from the heartbeat); at least 1.
+  void set_live_nodes(int n);
 
   using waker = std::function<void()>;
 
@@ -51,7 +63,7 @@ public:
   int peak(std::int64_t platform) const;
 
 private:
-  void release(std::int64_t platform);
+  void release(std::int64_t platform, int shared);
 
   struct state {
     int in_flight = 0;
@@ -62,6 +74,8 @@ private:
   };
   mutable std::mutex mutex_;
   std::map<std::int64_t, state> platforms_;
+  persistence::platform_slots* slots_ = nullptr;
+  int live_nodes_ = 1;
 };
 
 } // namespace tunemantra::actors

@@ -60,6 +60,10 @@ job_runtime::job_runtime(const config::config& cfg, persistence::store& store)
     system_(std::make_unique<caf::actor_system>(prepared(caf_cfg_))),
     executor_(static_cast<std::size_t>(cfg.database.worker_threads), executor_queue),
     sender_(static_cast<std::size_t>(cfg.delivery.workers), executor_queue), commits_(store.delivery()) {
+  if (store.backend() == persistence::backend_kind::postgresql) {
+    slots_ = std::make_unique<persistence::platform_slots>(persistence::parse_database_url(cfg.database.url).target);
+    gate_.set_cluster_slots(slots_.get());
+  }
   job_context ctx;
   ctx.store = &store;
   ctx.executor = &executor_;

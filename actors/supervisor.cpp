@@ -4,6 +4,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/ec.hpp"
+#include "actors/platform_gate.hpp"
 #include "actors/ddex_folder.hpp"
 #include "actors/distribution_job.hpp"
 #include "actors/blocking_job.hpp"
@@ -226,10 +227,12 @@ void supervisor_state::beat(self_ptr self) {
     held.emplace(id, e.epoch);
   auto me = caf::actor_cast<supervisor_actor>(self);
   try {
-    ctx.executor->post([me, store = ctx.store, node = node, lease_ms = cluster.lease_ms, held = std::move(held)] {
+    ctx.executor->post([me, store = ctx.store, gate = ctx.gate, node = node, lease_ms = cluster.lease_ms,
+                        held = std::move(held)] {
       bool leading = false;
       try {
         const auto answer = store->cluster().heartbeat(node, lease_ms);
+        gate->set_live_nodes(static_cast<int>(answer.live_nodes.size())); // each node starts its share of a rate
         std::unordered_map<std::int64_t, std::int64_t> still;
         for (const auto& h : answer.held)
           still.emplace(h.job_id, h.epoch);

@@ -50,11 +50,14 @@ protected:
             {"TUNEMANTRA_DATABASE_POOL_SIZE", "6"}};
   }
 
-  /// Starts nodes n1..nN and waits until each serves.
-  void start_nodes(int n) {
+  /// Starts nodes n1..nN (with `extra` settings) and waits until each serves.
+  void start_nodes(int n, const std::map<std::string, std::string>& extra = {}) {
     for (int i = 1; i <= n; ++i) {
       const auto id = "n" + std::to_string(i);
-      nodes_[id] = std::make_unique<test::process>(TM_DAEMON_PATH, std::vector<std::string>{}, env(id));
+      auto e = env(id);
+      for (const auto& [k, v] : extra)
+        e[k] = v;
+      nodes_[id] = std::make_unique<test::process>(TM_DAEMON_PATH, std::vector<std::string>{}, e);
     }
     for (auto& [id, p] : nodes_)
       ASSERT_TRUE(p->wait_for_log("daemon started", 30s)) << id << ": " << p->err();
@@ -79,13 +82,14 @@ protected:
     return true;
   }
 
-  /// `releases` ready releases and `platforms` http platforms to the fake, limited to 8 at once each.
-  std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>> seed(int releases, int platforms) {
+  /// `releases` ready releases and `platforms` http platforms to the fake, each limited to
+  /// `concurrency` sends at once.
+  std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>> seed(int releases, int platforms, int concurrency = 8) {
     account_ = test::seed_account(*store_);
     std::vector<std::int64_t> platform_ids, release_ids;
     for (int i = 0; i < platforms; ++i) {
       auto p = test::http_platform("fake" + std::to_string(i), fake_.url());
-      p.max_concurrency = 8;
+      p.max_concurrency = concurrency;
       p.rate_per_minute = 600'000;
       p.max_attempts = 50;
       platform_ids.push_back(store_->delivery().create_platform(p)->id);
@@ -101,6 +105,13 @@ protected:
     nj.kind = "bulk_distribution";
     nj.payload = nlohmann::json{{"platformIds", platforms}}.dump();
     return store_->delivery().create_bulk(nj, releases).id;
+  }
+
+  bool all_finished(const std::vector<std::int64_t>& jobs) {
+    for (const auto job : jobs)
+      if (!domain::is_terminal(store_->find_job(job)->status))
+        return false;
+    return true;
   }
 
   /// Every delivery of the jobs delivered and accepted exactly once; returns how many there are.
@@ -188,6 +199,20 @@ TEST_F(cluster, a_node_paused_past_its_lease_has_its_late_writes_refused) {
             << " requests, " << fake_.duplicates() << " duplicate sends deduped, 300 MessageIds each accepted exactly once\n";
 }
 
+TEST_F(cluster, a_platforms_concurrency_limit_holds_across_all_nodes) {
+  fake_.set({30, 0, 0});
+  const auto [releases, platforms] = seed(60, 1, 3); // one platform, at most 3 sends at once in the cluster
+  const auto jobs = test::seed_distributions(*store_, account_, releases, platforms);
+  start_nodes(3, {{"TUNEMANTRA_CLUSTER_CLAIM_BATCH", "4"}}); // small claims: the jobs spread over the nodes
+  ASSERT_TRUE(wait_until([&] { return all_finished(jobs); }, 120s));
+  EXPECT_EQ(expect_each_accepted_once(jobs), 60u);
+  EXPECT_LE(fake_.peak_concurrency(), 3); // three nodes, each of which alone would allow 3
+  EXPECT_GE(fake_.peak_concurrency(), 2);
+  stop_nodes();
+  std::cout << "cluster limit test: 3 nodes, 60 jobs to one platform limited to 3 at once: peak "
+            << fake_.peak_concurrency() << " at once at the platform\n";
+}
+
 /// Restarts the PostgreSQL fixture cluster in place (same port and data).
 void restart_postgresql() {
   std::ifstream in(std::filesystem::path(TM_PG_DIR) / "cluster");
@@ -208,16 +233,10 @@ TEST_F(cluster, every_node_reconnects_after_postgresql_restarts_mid_run) {
   ASSERT_TRUE(wait_until([&] { return fake_.total_received() >= 60; }, 60s));
   restart_postgresql();
   const int at_restart = fake_.total_received();
-  ASSERT_TRUE(wait_until([&] {
-    for (const auto job : jobs)
-      if (!domain::is_terminal(store_->find_job(job)->status))
-        return false;
-    return true;
-  }, 120s));
+  ASSERT_TRUE(wait_until([&] { return all_finished(jobs); }, 120s));
   for (const auto job : jobs)
     EXPECT_EQ(store_->find_job(job)->status, domain::job_status::succeeded) << job << " " << store_->find_job(job)->error;
   EXPECT_EQ(expect_each_accepted_once(jobs), 300u);
-  std::set<std::string> owners;
   for (auto& [id, p] : nodes_) {
     EXPECT_TRUE(p->running()) << id << ": " << p->err();
     EXPECT_NE(p->err().find("store reconnected"), std::string::npos) << id << ": " << p->err();
