@@ -8,6 +8,10 @@
 // --bulk sends all releases as one bulk distribution (POST /api/bulk-distributions does the same
 // store call) and prints the bulk table instead: total time, deliveries/s, peak RSS, RSS per
 // in-flight delivery (peak over idle, divided by the platforms' concurrency) and database growth.
+//
+// --nodes N starts N daemons on the same (PostgreSQL) database and prints the cluster table
+// (bench/cluster.sh); --kill-at F SIGKILLs the node holding the most leases once a fraction F of
+// the deliveries is done and reports how long until its jobs were all held by other nodes.
 
 #include <algorithm>
 #include <chrono>
@@ -15,6 +19,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -76,6 +82,8 @@ int main(int argc, char** argv) {
   const int platforms = std::stoi(arg(argc, argv, "--platforms", "4"));
   const auto label = arg(argc, argv, "--label", "db");
   const bool bulk = std::find_if(argv + 1, argv + argc, [](const char* a) { return std::string(a) == "--bulk"; }) != argv + argc;
+  const int node_count = std::stoi(arg(argc, argv, "--nodes", "0"));
+  const double kill_at = std::stod(arg(argc, argv, "--kill-at", "0"));
   if (url.empty()) {
     std::cerr << "usage: distribution_throughput --url <database url> [--releases N] [--platforms M] [--label name]\n";
     return 2;
@@ -127,11 +135,25 @@ int main(int argc, char** argv) {
                                                   {"TUNEMANTRA_HTTP_PORT", "0"},
                                                   {"TUNEMANTRA_MEDIA_DIR", media.string()},
                                                   {"TUNEMANTRA_JOBS_POLL_INTERVAL_MS", "50"}};
-  tmn::test::process daemon{TM_DAEMON_PATH, {}, env};
-  if (!daemon.wait_for_log("daemon started", 30s)) {
-    std::cerr << "tunemantrad did not start:\n" << daemon.err();
-    return 1;
+  // One node, or a cluster (each node its own id; short leases so a takeover is quick to see).
+  std::vector<std::unique_ptr<tmn::test::process>> nodes;
+  for (int n = 0; n < std::max(node_count, 1); ++n) {
+    auto e = env;
+    if (node_count > 0) {
+      e["TUNEMANTRA_CLUSTER_NODE_ID"] = "n" + std::to_string(n + 1);
+      e["TUNEMANTRA_CLUSTER_LEASE_MS"] = "2000";
+      e["TUNEMANTRA_CLUSTER_HEARTBEAT_MS"] = "400";
+      e["TUNEMANTRA_CLUSTER_CLAIM_BATCH"] = "16";
+      e["TUNEMANTRA_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS"] = "1000";
+    }
+    nodes.push_back(std::make_unique<tmn::test::process>(TM_DAEMON_PATH, std::vector<std::string>{}, e));
   }
+  for (auto& node : nodes)
+    if (!node->wait_for_log("daemon started", 30s)) {
+      std::cerr << "tunemantrad did not start:\n" << node->err();
+      return 1;
+    }
+  auto& daemon = *nodes.front();
 
   const long idle_rss = rss_kib(daemon.pid(), "VmRSS:");
   const long long bytes_before = database_bytes(url);
@@ -164,6 +186,39 @@ int main(int argc, char** argv) {
     }() + "]}";
     jobs.push_back(store->delivery().create_bulk(nj, release_ids).id);
   }
+  long long takeover_ms = -1;
+  if (kill_at > 0 && nodes.size() > 1) {
+    const auto total = static_cast<std::size_t>(releases) * static_cast<std::size_t>(platforms);
+    auto done = [&] {
+      std::size_t n = 0;
+      for (const auto job : jobs)
+        for (const auto& c : store->delivery().delivery_counts(job))
+          n += tmn::domain::is_settled(c.status) ? static_cast<std::size_t>(c.count) : 0;
+      return n;
+    };
+    while (static_cast<double>(done()) < kill_at * static_cast<double>(total))
+      std::this_thread::sleep_for(20ms);
+    std::map<std::string, int> held;
+    for (const auto& l : store->cluster().view().leases)
+      ++held[l.owner];
+    std::size_t victim = 0;
+    for (std::size_t n = 1; n < nodes.size(); ++n)
+      if (held["n" + std::to_string(n + 1)] > held["n" + std::to_string(victim + 1)])
+        victim = n;
+    const auto victim_id = "n" + std::to_string(victim + 1);
+    nodes[victim]->signal(SIGKILL);
+    nodes[victim]->wait(10s);
+    const auto killed = std::chrono::steady_clock::now();
+    for (;;) { // until no job still to run is held (or left expiring) by the dead node
+      bool theirs = false;
+      for (const auto& l : store->cluster().view().leases)
+        theirs = theirs || l.owner == victim_id;
+      if (!theirs)
+        break;
+      std::this_thread::sleep_for(10ms);
+    }
+    takeover_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed).count();
+  }
   for (int i = 0; i < 6000 && !store->active_jobs().empty(); ++i) // up to 10 minutes
     std::this_thread::sleep_for(100ms);
   std::vector<tmn::domain::delivery> all;
@@ -172,8 +227,11 @@ int main(int argc, char** argv) {
       all.push_back(d);
   const long rss = rss_kib(daemon.pid());
   const long long bytes_after = database_bytes(url);
-  daemon.signal(SIGTERM);
-  daemon.wait(30s);
+  for (auto& node : nodes)
+    if (node->running()) {
+      node->signal(SIGTERM);
+      node->wait(30s);
+    }
 
   std::vector<double> latencies;
   tmn::domain::millis first = INT64_MAX, last = 0;
@@ -189,7 +247,11 @@ int main(int argc, char** argv) {
   std::sort(latencies.begin(), latencies.end());
   auto pct = [&](double q) { return latencies.empty() ? 0.0 : latencies[static_cast<std::size_t>(q * (latencies.size() - 1))]; };
   const double seconds = std::max(1.0, static_cast<double>(last - first)) / 1000.0;
-  if (bulk) {
+  if (node_count > 0) {
+    std::printf("| %5d | %14d x %d | %9d | %12.1f | %6.0f | %6.0f | %11s |\n", node_count, releases, platforms, delivered,
+                delivered / seconds, pct(0.50), pct(0.99),
+                takeover_ms < 0 ? "-" : (std::to_string(takeover_ms) + " ms").c_str());
+  } else if (bulk) {
     const auto job = store->find_job(jobs.front());
     const double total_s = static_cast<double>(job->updated_at - job->created_at) / 1000.0;
     const int in_flight = 8 * platforms; // each platform's maxConcurrency

@@ -31,3 +31,8 @@ echo "analytics:"
   || { tail -50 "$work/analytics.log"; exit 1; }
 "$build/bench/analytics" --url "${admin%/postgres}/${db}_analytics" --rows 20000 --recordings 50 --queries 5 --label postgresql \
   2>"$work/analytics-pg.log" || { tail -50 "$work/analytics-pg.log"; exit 1; }
+echo "cluster:"
+psql -q "$admin" -c "CREATE DATABASE ${db}_cluster"
+trap 'psql -q "$admin" -c "DROP DATABASE IF EXISTS $db" -c "DROP DATABASE IF EXISTS ${db}_sales" -c "DROP DATABASE IF EXISTS ${db}_analytics" -c "DROP DATABASE IF EXISTS ${db}_cluster" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+"$build/bench/distribution_throughput" --url "${admin%/postgres}/${db}_cluster" --nodes 2 --kill-at 0.3 --releases 30 --platforms 2 \
+  2>"$work/cluster.log" || { tail -50 "$work/cluster.log"; exit 1; }

@@ -22,10 +22,11 @@ void check_lease(soci::session& s, bool postgresql, const job_lease& lease) {
   long long id = lease.job_id, epoch = 0;
   std::string owner;
   soci::indicator ind = soci::i_null;
-  // FOR NO KEY UPDATE: the strongest lock a fenced write needs later (update_job), taken first so
-  // two fenced writers of one job queue instead of deadlocking on a lock upgrade.
+  // FOR KEY SHARE holds off a claim (its FOR UPDATE skips or waits for the row) until this
+  // transaction ends, yet lets the job's own writers (FOR NO KEY UPDATE) and other fenced
+  // transactions through, so fencing adds no waits between them.
   s << std::string("SELECT lease_owner, lease_epoch FROM jobs WHERE id = :id")
-         + (postgresql ? " FOR NO KEY UPDATE" : ""),
+         + (postgresql ? " FOR KEY SHARE" : ""),
     soci::into(owner, ind), soci::into(epoch), soci::use(id);
   if (ind == soci::i_ok && owner == lease.owner && epoch == lease.epoch)
     return;

@@ -48,8 +48,8 @@ private:
 };
 
 /// Inside a write transaction: throws lease_lost unless the job's row still names the lease's
-/// owner and epoch. On PostgreSQL the row stays locked until the transaction ends, so a takeover
-/// cannot slip in between the check and the commit.
+/// owner and epoch. On PostgreSQL the row stays key-share locked until the transaction ends, so a
+/// takeover (a FOR UPDATE claim) cannot slip in between the check and the commit.
 void check_lease(soci::session& s, bool postgresql, const job_lease& lease);
 
 } // namespace tunemantra::persistence

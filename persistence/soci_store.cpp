@@ -186,7 +186,7 @@ public:
 
   std::optional<job> update_job(std::int64_t id, const domain::job_update& u) override {
     auto out = write<std::optional<job>>([&](soci::session& s) -> std::optional<job> {
-      auto current = select_job(s, id, url_.backend == backend_kind::postgresql ? " FOR UPDATE" : "");
+      auto current = select_job(s, id, url_.backend == backend_kind::postgresql ? " FOR NO KEY UPDATE" : "");
       if (!current)
         return std::nullopt;
       if (!domain::can_transition(current->status, u.status))
@@ -235,7 +235,7 @@ public:
 
   std::optional<retried> retry_job(std::int64_t id) override {
     auto out = write<std::optional<retried>>([&](soci::session& s) -> std::optional<retried> {
-      auto current = select_job(s, id, url_.backend == backend_kind::postgresql ? " FOR UPDATE" : "");
+      auto current = select_job(s, id, url_.backend == backend_kind::postgresql ? " FOR NO KEY UPDATE" : "");
       if (!current)
         return std::nullopt;
       if (current->status != job_status::failed && current->status != job_status::partially_failed)
