@@ -5,8 +5,8 @@
 // own deliveries; the others go on. With several nodes (PostgreSQL) the limits hold for the whole
 // cluster: each send also holds one of the platform's cluster-wide slots (persistence/
 // platform_slots.hpp), and each node starts its share of the rate (divided by the live nodes).
-// A node that is alone skips the slots (two round trips per send); one that joins is seen within
-// a heartbeat, so until then the limit can be passed for that long.
+// The slots are taken even by a node that believes it is alone: another may have joined since its
+// last heartbeat (starting together, the limit test saw twice the limit when alone nodes skipped them).
 // Thread-safe.
 
 #include <chrono>
