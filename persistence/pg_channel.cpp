@@ -8,11 +8,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <memory>
-
-#include <libpq-fe.h>
-
 #include "domain/log.hpp"
+#include "persistence/libpq.hpp"
 
 namespace tunemantra::persistence {
 namespace {
@@ -20,8 +17,6 @@ namespace {
 constexpr const char* channel = "tunemantra_jobs";
 constexpr std::size_t max_payload = 7900; ///< PostgreSQL takes up to 8000 bytes per notification
 constexpr auto reconnect_every = std::chrono::milliseconds(500);
-
-using connection = std::unique_ptr<PGconn, decltype(&PQfinish)>;
 
 /// A payload is a comma-separated list of job ids, `*` (any job may have changed) and `+` (new work).
 void parse_payload(std::string_view rest, pg_channel::news& into) {
@@ -50,14 +45,6 @@ std::string payload_of(const pg_channel::news& n) {
     out += (out.empty() ? "" : ",") + item;
   }
   return out;
-}
-
-bool execute(PGconn* c, const std::string& sql, const char* param = nullptr) {
-  const char* values[1] = {param};
-  std::unique_ptr<PGresult, decltype(&PQclear)> r{
-    PQexecParams(c, sql.c_str(), param ? 1 : 0, nullptr, param ? values : nullptr, nullptr, nullptr, 0), &PQclear};
-  const auto status = PQresultStatus(r.get());
-  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 }
 
 } // namespace
@@ -110,22 +97,12 @@ void pg_channel::new_work() {
   queue([](news& n) { n.work = true; });
 }
 
-std::uint64_t pg_channel::sent() const {
-  std::lock_guard lock(mutex_);
-  return sent_;
-}
-
-std::uint64_t pg_channel::received() const {
-  std::lock_guard lock(mutex_);
-  return received_;
-}
-
 void pg_channel::run() {
   // Signals are the daemon's main thread's business (it may start this thread before it blocks them).
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
-  connection conn{nullptr, &PQfinish};
+  pq::connection conn{nullptr, &PQfinish};
   bool was_connected = false;
   for (;;) {
     {
@@ -134,8 +111,8 @@ void pg_channel::run() {
         return;
     }
     if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
-      conn.reset(PQconnectdb(conninfo_.c_str()));
-      if (PQstatus(conn.get()) != CONNECTION_OK || !execute(conn.get(), std::string("LISTEN ") + channel)) {
+      conn = pq::connect(conninfo_);
+      if (PQstatus(conn.get()) != CONNECTION_OK || !pq::ok(pq::exec(conn.get(), std::string("LISTEN ") + channel))) {
         if (was_connected)
           log::warn("job channel lost its connection; retrying", {{"error", PQerrorMessage(conn.get())}});
         was_connected = false;
@@ -164,10 +141,8 @@ void pg_channel::run() {
     }
     if (!out.jobs.empty() || out.all || out.work) {
       const auto payload = payload_of(out);
-      if (execute(conn.get(), std::string("SELECT pg_notify('") + channel + "', $1)", payload.c_str())) {
-        std::lock_guard lock(mutex_);
-        ++sent_;
-      }
+      // Lost with a broken connection: the other nodes' polling covers it.
+      pq::exec(conn.get(), std::string("SELECT pg_notify('") + channel + "', $1)", {payload});
       continue; // look for more at once
     }
     pollfd fds[2] = {{PQsocket(conn.get()), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
@@ -179,22 +154,17 @@ void pg_channel::run() {
     if (!PQconsumeInput(conn.get()))
       continue; // broken: the top of the loop reconnects
     news heard;
-    std::uint64_t n = 0;
+    bool any = false;
     const int me = PQbackendPID(conn.get());
     while (PGnotify* note = PQnotifies(conn.get())) {
       if (note->be_pid != me) { // our own notifications come back too
         parse_payload(note->extra, heard);
-        ++n;
+        any = true;
       }
       PQfreemem(note);
     }
-    if (n > 0) {
-      {
-        std::lock_guard lock(mutex_);
-        received_ += n;
-      }
+    if (any)
       on_change_(heard);
-    }
   }
 }
 

@@ -42,10 +42,6 @@ public:
   /// Tells them that there is new work to claim.
   void new_work();
 
-  /// Notifications sent and received since start (for tests and /metrics).
-  std::uint64_t sent() const;
-  std::uint64_t received() const;
-
 private:
   void run();
   void wake();
@@ -59,7 +55,6 @@ private:
   news pending_;
   std::chrono::steady_clock::time_point first_pending_{};
   bool stopping_ = false;
-  std::uint64_t sent_ = 0, received_ = 0;
   int wake_fd_ = -1; ///< eventfd: a first change or the stop wakes the thread from poll()
   std::thread thread_;
 };

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <mutex>
 #include <optional>
@@ -33,7 +34,7 @@ private:
   bool connected();
   std::string conninfo_;
   std::mutex mutex_;
-  PGconn* conn_ = nullptr;
+  std::unique_ptr<PGconn, void (*)(PGconn*)> conn_{nullptr, nullptr}; ///< a pq::connection (persistence/libpq.hpp)
   std::map<std::int64_t, std::set<int>> held_; ///< slots this session holds, per platform
 };
 

@@ -18,6 +18,13 @@ void each_row(soci::statement& st, F on_row) {
     on_row();
 }
 
+/// Ends every lease the node holds on jobs still to run: claimable now, and no longer renewed by its
+/// heartbeat; an incarnation still alive somewhere is fenced out, the owner being no longer its.
+void release_leases(soci::session& s, const std::string& node) {
+  s << "UPDATE jobs SET lease_owner = '', lease_expires_at = 0 WHERE lease_owner = :id AND status IN " + std::string(to_run),
+    soci::use(node);
+}
+
 } // namespace
 
 void soci_cluster_store::join(const node_record& me) {
@@ -35,10 +42,8 @@ void soci_cluster_store::join(const node_record& me) {
            "VALUES (:id, :h, :v, :p, :i, :s, :b)",
         soci::use(me.id), soci::use(me.host), soci::use(me.version), soci::use(pid), soci::use(me.incarnation),
         soci::use(started), soci::use(beat);
-    // What the earlier incarnation held is claimable now (and no longer renewed by our heartbeat);
-    // it is fenced out already, should it still be alive somewhere: the owner is no longer its.
-    s << "UPDATE jobs SET lease_owner = '', lease_expires_at = 0 WHERE lease_owner = :id AND status IN " + std::string(to_run),
-      soci::use(me.id);
+    release_leases(s, me.id); // what the earlier incarnation held
+
   });
 }
 
@@ -110,8 +115,7 @@ void soci_cluster_store::leave(const node_record& me) {
     left.execute(true);
     if (left.get_affected_rows() != 1)
       return; // another process holds the name now: its leases are not ours to end
-    s << "UPDATE jobs SET lease_owner = '', lease_expires_at = 0 WHERE lease_owner = :id AND status IN " + std::string(to_run),
-      soci::use(me.id);
+    release_leases(s, me.id);
     s << "UPDATE cluster_leader SET expires_at = 0 WHERE id = 1 AND node = :id", soci::use(me.id);
   });
 }
