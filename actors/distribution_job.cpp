@@ -146,8 +146,8 @@ void complete(const job_context& ctx, const domain::job& job, const std::vector<
   }
 }
 
-/// Where the job's deliveries stand: counted per status from the store (bounded reads, however
-/// big the job), plus the bulk items not yet checked or refused.
+/// Where the job's deliveries stand, counted per status, plus a bulk job's items not yet checked
+/// or refused.
 struct tally {
   std::int64_t total = 0, settled = 0, failed = 0, sent = 0, cancelled = 0;
   std::map<std::int64_t, std::map<std::string, std::int64_t>> per_platform;
@@ -155,9 +155,9 @@ struct tally {
   std::size_t platforms = 0;                  ///< bulk: platforms asked
 };
 
-tally count(const job_context& ctx, const domain::job& job, std::size_t bulk_platforms) {
+tally count(const std::vector<persistence::delivery_count>& counts) {
   tally t;
-  for (const auto& c : ctx.store->delivery().delivery_counts(job.id)) {
+  for (const auto& c : counts) {
     t.total += c.count;
     t.settled += domain::is_settled(c.status) ? c.count : 0;
     t.failed += c.status == delivery_status::failed ? c.count : 0;
@@ -166,11 +166,23 @@ tally count(const job_context& ctx, const domain::job& job, std::size_t bulk_pla
                 ? c.count : 0;
     t.per_platform[c.platform_id][std::string(domain::to_string(c.status))] += c.count;
   }
-  if (bulk_platforms > 0) {
-    t.items = ctx.store->delivery().count_bulk_items(job.id);
-    t.platforms = bulk_platforms;
-  }
   return t;
+}
+
+/// A bulk job's tally, counted in the store (bounded reads, however big the job).
+tally count_bulk(const job_context& ctx, const domain::job& job, std::size_t bulk_platforms) {
+  auto t = count(ctx.store->delivery().delivery_counts(job.id));
+  t.items = ctx.store->delivery().count_bulk_items(job.id);
+  t.platforms = bulk_platforms;
+  return t;
+}
+
+/// A distribution's tally from its deliveries, all read already (one per platform asked).
+tally count_read(const std::vector<domain::delivery>& ds) {
+  std::vector<persistence::delivery_count> counts;
+  for (const auto& d : ds)
+    counts.push_back({d.platform_id, d.status, 1});
+  return count(counts);
 }
 
 /// Writes the job's progress when it moved since the job was read. A bulk job counts every
@@ -299,8 +311,11 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
   const bool bulk = job->kind == "bulk_distribution";
   const auto asked = bulk ? bulk_platforms(*job) : std::vector<std::int64_t>{};
   const bool more_items = bulk && check_bulk_chunk(ctx, *job, asked);
-  constexpr int window = 128; // open deliveries looked at per platform and pass
-  auto ds = deliveries.open_deliveries(job_id, window);
+  // A bulk job looks at a window of its open deliveries per platform and counts the rest in the
+  // store; a distribution (one delivery per platform) reads all of them once per pass.
+  constexpr int window = 128;
+  auto read = [&] { return bulk ? deliveries.open_deliveries(job_id, window) : deliveries.deliveries_of_job(job_id); };
+  auto ds = read();
   std::vector<persistence::delivery_transition> due;
   for (const auto& d : ds)
     if (d.status == delivery_status::scheduled) {
@@ -310,20 +325,20 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
     }
   if (!due.empty()) {
     ctx.commits->apply(std::move(due));
-    ds = deliveries.open_deliveries(job_id, window);
+    ds = read();
   }
-  const auto counted = count(ctx, *job, asked.size());
-  report_progress(ctx, *job, counted);
+  const auto counted = bulk ? count_bulk(ctx, *job, asked.size()) : count_read(ds);
 
   const auto now = domain::now_millis();
   std::map<std::int64_t, domain::platform> platforms;
-  for (auto& p : deliveries.list_platforms())
+  for (auto& p : deliveries.cached_platforms())
     platforms.emplace(p.id, std::move(p));
   // Every open delivery in flight: the last send to end brings the next pass; a long timer stays
   // as a safety net against a lost wake-up.
   int wait = std::max(10 * ctx.jobs.poll_interval_ms, 5000);
   auto soonest = [&wait](long long ms) { wait = std::min<int>(wait, static_cast<int>(ms)); };
   bool open = false;
+  int gated = 0;
   std::vector<ready_send> ready;
   for (const auto& d : ds) {
     if (domain::is_settled(d.status))
@@ -342,9 +357,11 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
       continue;
     }
     std::chrono::milliseconds gate_wait{0};
-    auto slot = ctx.gate->try_acquire(*p, gate_wait, job_id, [me] { caf::anon_send(me, step_atom::value); });
+    bool queued = false;
+    auto slot = ctx.gate->try_acquire(*p, gate_wait, job_id, [me] { caf::anon_send(me, step_atom::value); }, &queued);
     if (!slot) {
       soonest(gate_wait.count());
+      gated += queued ? 1 : 0;
       continue;
     }
     // `delivering` without a send of ours: left by a crash; sent again under its MessageId.
@@ -352,13 +369,15 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
       continue;
     ready.push_back({d, *p, std::make_shared<platform_gate::slot>(std::move(*slot))});
   }
+  st.queued->store(gated);
   if (!open && !more_items) {
     if (bulk)
       complete_bulk(ctx, *job, counted);
     else
-      complete(ctx, *job, deliveries.deliveries_of_job(job_id));
+      complete(ctx, *job, ds);
     return {};
   }
+  report_progress(ctx, *job, counted); // (the end writes its own)
   // The next pass: when a send ends (see below), or when a held delivery may go.
   const step_outcome next{step_outcome::wait, more_items ? 0 : std::max(wait, 10)};
   if (ready.empty())
@@ -383,7 +402,7 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
       changed = true;
       continue;
     }
-    ctx.sender->post([ctx, d = r.d, platform = r.p, cache = st.package, held = r.slot]() mutable {
+    ctx.sender->post([ctx, d = r.d, platform = r.p, cache = st.package, queued = st.queued, held = r.slot]() mutable {
       bool settled = false;
       try {
         persistence::fenced_scope fenced{ctx.lease};
@@ -399,9 +418,10 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
         log::warn("recording a send failed", {{"delivery", std::to_string(d.id)}, {"error", "unknown exception"}});
       }
       held.reset(); // the platform's slot is free again
-      // A pass when there is something to decide: a retry to schedule, or the job's last send done.
+      // A pass when there is something to decide: a retry to schedule, or the job's last send done
+      // with none of its deliveries waiting for a gate (which wakes the job itself).
       const auto ended = ctx.in_flight->finish(d.id);
-      if (ended.left_in_job == 0 || !settled)
+      if ((ended.left_in_job == 0 && queued->load() == 0) || !settled)
         caf::anon_send(ended.owner, step_atom::value);
     });
   }

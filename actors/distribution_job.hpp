@@ -8,6 +8,7 @@
 // retried with a jittered, doubling backoff up to the platform's attempt budget.
 
 #include <cstdint>
+#include <atomic>
 #include <memory>
 #include <mutex>
 
@@ -29,6 +30,9 @@ struct distribution_job_state {
   job_context ctx;
   std::int64_t job_id = 0;
   std::shared_ptr<package_cache> package = std::make_shared<package_cache>();
+  /// Deliveries the last pass left queued at a platform gate, which wakes the job when a slot
+  /// frees; while there are any, a send that ends settled brings no pass of its own.
+  std::shared_ptr<std::atomic<int>> queued = std::make_shared<std::atomic<int>>(0);
   bool stepping = false; ///< a step runs on the sender pool
   bool again = false;    ///< a send ended meanwhile: step once more right after
 };

@@ -6,8 +6,10 @@
 namespace tunemantra::actors {
 
 std::optional<platform_gate::slot> platform_gate::try_acquire(const domain::platform& p, std::chrono::milliseconds& wait,
-                                                             std::int64_t waiter, waker wake) {
+                                                             std::int64_t waiter, waker wake, bool* queued) {
   std::lock_guard lock(mutex_);
+  if (queued)
+    *queued = false;
   auto& s = platforms_[p.id];
   const auto now = clock::now();
   const double per_second = std::max(p.rate_per_minute, 1) / 60.0 / live_nodes_; // this node's share
@@ -24,6 +26,8 @@ std::optional<platform_gate::slot> platform_gate::try_acquire(const domain::plat
       wait = std::chrono::milliseconds(1000); // woken when one does; this is only the fallback
     if (wake && std::none_of(s.waiting.begin(), s.waiting.end(), [&](const auto& w) { return w.first == waiter; }))
       s.waiting.emplace_back(waiter, std::move(wake));
+    if (queued)
+      *queued = static_cast<bool>(wake);
     return std::nullopt;
   }
   if (s.tokens < 1.0) {

@@ -57,8 +57,9 @@ public:
   /// the platform's slots are taken and `wake` is given, `wake` is called (once, on the thread
   /// that frees it) when a slot frees, in the order the waiters came (one entry per `waiter`), so
   /// waiting jobs need not poll.
+  /// `queued`, when given, says whether `wake` was queued (or already was) for this platform.
   std::optional<slot> try_acquire(const domain::platform& p, std::chrono::milliseconds& wait, std::int64_t waiter = 0,
-                                  waker wake = {});
+                                  waker wake = {}, bool* queued = nullptr);
 
   /// Sends in flight to the platform now, and the most ever seen at once (for tests and /metrics).
   int in_flight(std::int64_t platform) const;

@@ -152,7 +152,7 @@ void connection_pool::run(const std::function<void(soci::session&)>& fn) {
   }
 }
 
-void connection_pool::transact(const std::function<void(soci::session&)>& fn) {
+void connection_pool::transact(const std::function<void(soci::session&)>& fn, std::int64_t checks_own_lease) {
   run([&](soci::session& s) {
     std::unique_lock lock{writer_, std::defer_lock};
     if (url_.backend == backend_kind::sqlite) {
@@ -162,7 +162,7 @@ void connection_pool::transact(const std::function<void(soci::session&)>& fn) {
       s.begin();
     }
     try {
-      if (const auto* fence = current_lease())
+      if (const auto* fence = current_lease(); fence && (checks_own_lease == 0 || fence->job_id != checks_own_lease))
         check_lease(s, url_.backend == backend_kind::postgresql, *fence);
       fn(s);
       s.commit();

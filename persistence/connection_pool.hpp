@@ -62,7 +62,9 @@ public:
   /// Runs `fn` in a write transaction on a leased session, with the same reconnect rule as run().
   /// SQLite has one writer: a lock in this process plus BEGIN IMMEDIATE, so two writers never
   /// deadlock on a lock upgrade and a writer in another process is waited for (busy timeout).
-  void transact(const std::function<void(soci::session&)>& fn);
+  /// The thread's lease (lease.hpp) is checked first, unless it is for job `checks_own_lease`:
+  /// then `fn` locks that job's row and checks the lease on it (require_lease), saving a statement.
+  void transact(const std::function<void(soci::session&)>& fn, std::int64_t checks_own_lease = 0);
 
   const database_url& url() const { return url_; }
   std::size_t size() const { return sessions_.size(); }

@@ -68,6 +68,11 @@ public:
   virtual std::optional<domain::platform> create_platform(const domain::platform& p) = 0;
   virtual std::optional<domain::platform> find_platform(std::int64_t id) = 0;
   virtual std::vector<domain::platform> list_platforms() = 0;
+  /// The platforms as read at most `platform_cache_ms` ago: what a sending job looks at on every
+  /// pass. This store empties the cache when it writes a platform, so a change through this node
+  /// counts at once; one made through another node within that time.
+  virtual std::vector<domain::platform> cached_platforms() = 0;
+  static constexpr int platform_cache_ms = 500;
   /// Writes name, enabled, limits and connector; nullopt when it does not exist.
   virtual std::optional<domain::platform> update_platform(const domain::platform& p) = 0;
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "persistence/errors.hpp"
 
@@ -51,5 +52,10 @@ private:
 /// owner and epoch. On PostgreSQL the row stays key-share locked until the transaction ends, so a
 /// takeover (a FOR UPDATE claim) cannot slip in between the check and the commit.
 void check_lease(soci::session& s, bool postgresql, const job_lease& lease);
+/// The check itself, on a job row the caller has read and locked in its transaction (`found`
+/// false: the job is gone): throws lease_lost unless it names the lease's owner and epoch.
+void require_lease(const job_lease& lease, bool found, const std::string& owner, std::int64_t epoch);
+/// check_lease for several jobs' leases; on PostgreSQL in one statement.
+void check_leases(soci::session& s, bool postgresql, const std::vector<job_lease>& leases);
 
 } // namespace tunemantra::persistence

@@ -1,7 +1,10 @@
 #include "persistence/soci_delivery_store.hpp"
 
+#include <algorithm>
+#include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
 #include <soci/soci.h>
 
 #include "domain/time.hpp"
@@ -93,20 +96,53 @@ auto select_all(soci::session& s, const std::string& sql, Bind bind) {
   return out;
 }
 
-/// Inserts one delivery and gives it its MessageId `TM-<job>-<delivery>`: unique per delivery,
-/// stable across retries and restarts, the platform's dedupe key.
-void insert_delivery(soci::session& s, long long job_id, long long account, long long release, long long platform,
-                     const std::string& action, const std::string& status, std::optional<domain::millis> scheduled_at) {
-  long long id = 0, now = domain::now_millis(), scheduled = scheduled_at.value_or(0);
+/// Inserts the release's deliveries to `platforms` (two statements, however many) and gives each
+/// its MessageId `TM-<job>-<delivery>`: unique per delivery, stable across retries and restarts,
+/// the platform's dedupe key. Only the job's own creator or actor inserts under a job, so the
+/// rows past the first new id are these.
+void insert_deliveries(soci::session& s, bool postgresql, long long job_id, long long account, long long release,
+                       const std::vector<std::int64_t>& platforms, const std::string& action, const std::string& status,
+                       std::optional<domain::millis> scheduled_at) {
+  if (platforms.empty())
+    return;
+  long long now = domain::now_millis(), scheduled = scheduled_at.value_or(0);
   soci::indicator scheduled_ind = scheduled_at ? soci::i_ok : soci::i_null;
-  const std::string placeholder = "new-" + std::to_string(job_id) + "-" + std::to_string(release) + "-" + std::to_string(platform);
-  s << "INSERT INTO deliveries (job_id, account_id, release_id, platform_id, action, status, message_id, "
-       "scheduled_at, created_at, updated_at) VALUES (:j, :a, :r, :p, :ac, :s, :m, :sc, :c, :u) RETURNING id",
-    soci::use(job_id), soci::use(account), soci::use(release), soci::use(platform), soci::use(action),
-    soci::use(status), soci::use(placeholder), soci::use(scheduled, scheduled_ind), soci::use(now), soci::use(now),
-    soci::into(id);
-  const std::string message_id = "TM-" + std::to_string(job_id) + "-" + std::to_string(id);
-  s << "UPDATE deliveries SET message_id = :m WHERE id = :i", soci::use(message_id), soci::use(id);
+  std::string list;
+  for (const auto p : platforms)
+    list += (list.empty() ? "" : ",") + std::to_string(p);
+  list = postgresql ? "{" + list + "}" : "[" + list + "]";
+  const std::string rows = postgresql ? "unnest(CAST(:ps AS BIGINT[])) AS p(id)" : "(SELECT value AS id FROM json_each(:ps)) AS p";
+  // The placeholder MessageId (unique per job, release and platform) lives only inside this transaction.
+  const std::string insert =
+    "INSERT INTO deliveries (job_id, account_id, release_id, platform_id, action, status, message_id, "
+    "scheduled_at, created_at, updated_at) SELECT :j, :a, :r, p.id, :ac, :s, "
+    "'new-' || CAST(:j2 AS TEXT) || '-' || CAST(:r2 AS TEXT) || '-' || CAST(p.id AS TEXT), :sc, :c, :u FROM " + rows
+    + " ORDER BY p.id";
+  long long lo = 0, hi = 0;
+  if (postgresql) {
+    std::vector<long long> ids(platforms.size());
+    s << insert + " RETURNING id", soci::use(job_id), soci::use(account), soci::use(release), soci::use(action),
+      soci::use(status), soci::use(job_id), soci::use(release), soci::use(scheduled, scheduled_ind), soci::use(now),
+      soci::use(now), soci::use(list), soci::into(ids);
+    if (ids.size() != platforms.size())
+      throw store_error("inserted " + std::to_string(ids.size()) + " deliveries of " + std::to_string(platforms.size()));
+    lo = *std::min_element(ids.begin(), ids.end());
+    hi = *std::max_element(ids.begin(), ids.end());
+  } else { // one writer at a time: the statement's rows take the rowids up to the last
+    s << insert, soci::use(job_id), soci::use(account), soci::use(release), soci::use(action), soci::use(status),
+      soci::use(job_id), soci::use(release), soci::use(scheduled, scheduled_ind), soci::use(now), soci::use(now),
+      soci::use(list);
+    s << "SELECT last_insert_rowid()", soci::into(hi);
+    lo = hi - static_cast<long long>(platforms.size()) + 1;
+  }
+  soci::statement named = (s.prepare << "UPDATE deliveries SET message_id = 'TM-' || CAST(job_id AS TEXT) || '-' || "
+                                        "CAST(id AS TEXT) WHERE job_id = :j AND id BETWEEN :lo AND :hi "
+                                        "AND message_id LIKE 'new-%'",
+                           soci::use(job_id), soci::use(lo), soci::use(hi));
+  named.execute(true);
+  if (named.get_affected_rows() != static_cast<long long>(platforms.size()))
+    throw store_error("named " + std::to_string(named.get_affected_rows()) + " new deliveries of "
+                      + std::to_string(platforms.size()));
 }
 
 constexpr const char* open_statuses = "('pending', 'scheduled', 'delivering', 'takedown_pending')";
@@ -138,6 +174,7 @@ std::optional<domain::delivery> delivery_where(soci::session& s, const std::stri
 } // namespace
 
 std::optional<domain::platform> soci_delivery_store::create_platform(const domain::platform& p) {
+  forget_platforms();
   std::optional<domain::platform> out;
   pool_.transact([&](soci::session& s) {
     int taken = 0;
@@ -156,6 +193,7 @@ std::optional<domain::platform> soci_delivery_store::create_platform(const domai
       soci::into(id);
     out = platform_by_id(s, id);
   });
+  forget_platforms();
   return out;
 }
 
@@ -174,7 +212,32 @@ std::vector<domain::platform> soci_delivery_store::list_platforms() {
   return out;
 }
 
+std::vector<domain::platform> soci_delivery_store::cached_platforms() {
+  const auto now = std::chrono::steady_clock::now();
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(platforms_mutex_);
+    if (platforms_ && now - platforms_read_ < std::chrono::milliseconds(platform_cache_ms))
+      return *platforms_;
+    generation = platforms_generation_;
+  }
+  auto fresh = std::make_shared<const std::vector<domain::platform>>(list_platforms());
+  std::lock_guard lock(platforms_mutex_);
+  if (generation == platforms_generation_) {
+    platforms_ = fresh;
+    platforms_read_ = now;
+  }
+  return *fresh;
+}
+
+void soci_delivery_store::forget_platforms() {
+  std::lock_guard lock(platforms_mutex_);
+  platforms_.reset();
+  ++platforms_generation_;
+}
+
 std::optional<domain::platform> soci_delivery_store::update_platform(const domain::platform& p) {
+  forget_platforms();
   std::optional<domain::platform> out;
   pool_.transact([&](soci::session& s) {
     long long id = p.id, now = domain::now_millis();
@@ -189,6 +252,7 @@ std::optional<domain::platform> soci_delivery_store::update_platform(const domai
     st.execute(true);
     out = st.get_affected_rows() == 1 ? platform_by_id(s, id) : std::nullopt;
   });
+  forget_platforms();
   return out;
 }
 
@@ -202,8 +266,8 @@ domain::job soci_delivery_store::create_deliveries(const domain::new_job& job, s
                         : action == domain::ern_action::takedown ? domain::delivery_status::takedown_pending
                                                                  : domain::delivery_status::pending;
     const std::string status_text{domain::to_string(status)}, action_text{domain::to_string(action)};
-    for (const auto platform_id : platforms)
-      insert_delivery(s, job_id, account, release, platform_id, action_text, status_text, job.scheduled_at);
+    insert_deliveries(s, pool_.url().backend == backend_kind::postgresql, job_id, account, release, platforms,
+                      action_text, status_text, job.scheduled_at);
     long long total = static_cast<long long>(platforms.size());
     s << "UPDATE jobs SET progress_total = :t WHERE id = :i", soci::use(total), soci::use(job_id);
     out = *select_job(s, job_id);
@@ -297,18 +361,90 @@ bool soci_delivery_store::transition(std::int64_t delivery_id, std::initializer_
   return transition_all({delivery_transition{delivery_id, from, change}}).front();
 }
 
+namespace {
+
+/// PostgreSQL: every transition of the batch in two statements (the compare-and-sets as one
+/// UPDATE over a JSON row set, then their events as one INSERT), however many there are. The
+/// deliveries must be distinct. `applied[i]` is set for each transition that took.
+void apply_transitions_at_once(soci::session& s, const std::vector<delivery_transition>& batch, std::vector<bool>& applied) {
+  using nlohmann::json;
+  auto rows = json::array();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& t = batch[i];
+    if (t.from.empty())
+      continue;
+    const auto& c = t.change;
+    auto text = [](const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); };
+    auto millis = [](const std::optional<domain::millis>& v) { return v ? json(*v) : json(nullptr); };
+    rows.push_back({{"i", i}, {"id", t.delivery_id}, {"st", domain::to_string(c.status)}, {"inc", c.count_attempt ? 1 : 0},
+                    {"le", text(c.last_error)}, {"b", text(c.batch_id)}, {"ak", text(c.ack_text)},
+                    {"da", millis(c.delivered_at)}, {"aa", millis(c.acknowledged_at)}, {"na", millis(c.next_attempt_at)},
+                    {"f1", domain::to_string(t.from.front())}, {"f2", domain::to_string(t.from.back())}});
+  }
+  if (rows.empty())
+    return;
+  // Platform answers may hold anything: bytes that are not UTF-8 are replaced, never thrown on.
+  const auto rows_text = rows.dump(-1, ' ', false, json::error_handler_t::replace);
+  long long now = domain::now_millis(), i = 0, job = 0, platform = 0;
+  soci::indicator job_ind = soci::i_null;
+  soci::statement st =
+    (s.prepare << "UPDATE deliveries d SET status = x.st, updated_at = :u, attempts = d.attempts + x.inc, "
+                  "last_error = COALESCE(x.le, d.last_error), batch_id = COALESCE(x.b, d.batch_id), "
+                  "ack_text = COALESCE(x.ak, d.ack_text), delivered_at = COALESCE(x.da, d.delivered_at), "
+                  "acknowledged_at = COALESCE(x.aa, d.acknowledged_at), next_attempt_at = COALESCE(x.na, d.next_attempt_at) "
+                  "FROM json_to_recordset(CAST(:rows AS JSON)) AS x(i BIGINT, id BIGINT, st TEXT, inc INTEGER, le TEXT, "
+                  "b TEXT, ak TEXT, da BIGINT, aa BIGINT, na BIGINT, f1 TEXT, f2 TEXT) "
+                  "WHERE d.id = x.id AND (d.status = x.f1 OR d.status = x.f2) RETURNING x.i, d.job_id, d.platform_id",
+     soci::use(now), soci::use(rows_text), soci::into(i), soci::into(job, job_ind), soci::into(platform));
+  st.execute(false);
+  std::map<long long, json> by_position; // events in the batch's order, as the one-by-one path writes them
+  while (st.fetch()) {
+    const auto& t = batch[static_cast<std::size_t>(i)];
+    applied[static_cast<std::size_t>(i)] = true;
+    if (job_ind != soci::i_ok || t.change.event.empty())
+      continue;
+    const std::string to{domain::to_string(t.change.status)};
+    by_position[i] = {{"j", job}, {"m", t.change.event},
+                      {"d", R"({"deliveryId":)" + std::to_string(t.delivery_id) + R"(,"platformId":)"
+                              + std::to_string(platform) + R"(,"status":")" + to + R"("})"}};
+  }
+  if (by_position.empty())
+    return;
+  auto events = json::array();
+  for (auto& [position, event] : by_position)
+    events.push_back(std::move(event));
+  const auto events_text = events.dump(-1, ' ', false, json::error_handler_t::replace);
+  s << "INSERT INTO job_events (job_id, at, type, message, data) SELECT e.j, :a, 'delivery', e.m, e.d "
+       "FROM json_to_recordset(CAST(:ev AS JSON)) AS e(j BIGINT, m TEXT, d TEXT)",
+    soci::use(now), soci::use(events_text);
+}
+
+} // namespace
+
 std::vector<bool> soci_delivery_store::transition_all(const std::vector<delivery_transition>& batch) {
   std::vector<bool> applied(batch.size(), false);
   if (batch.empty())
     return applied;
   const bool postgresql = pool_.url().backend == backend_kind::postgresql;
+  std::vector<job_lease> fences;
+  std::set<std::pair<std::int64_t, std::int64_t>> fenced; // (job, epoch), each checked once
+  std::set<std::int64_t> ids;
+  for (const auto& t : batch) {
+    if (t.fence && fenced.emplace(t.fence->job_id, t.fence->epoch).second)
+      fences.push_back(*t.fence);
+    ids.insert(t.delivery_id);
+  }
+  // Set-based where round trips cost (PostgreSQL) and each delivery appears once; otherwise one
+  // statement per transition, in order.
+  const bool at_once = postgresql && batch.size() > 1 && ids.size() == batch.size();
   pool_.transact([&](soci::session& s) {
-    std::set<std::pair<std::int64_t, std::int64_t>> fenced; // (job, epoch) checked in this transaction
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (const auto& fence = batch[i].fence; fence && fenced.emplace(fence->job_id, fence->epoch).second)
-        check_lease(s, postgresql, *fence);
-      applied[i] = apply_transition(s, batch[i]);
+    check_leases(s, postgresql, fences);
+    if (at_once) {
+      apply_transitions_at_once(s, batch, applied);
+      return;
     }
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      applied[i] = apply_transition(s, batch[i]);
   });
   return applied;
 }
@@ -439,10 +575,9 @@ int soci_delivery_store::settle_bulk_items(std::int64_t job_id, std::int64_t acc
       st.execute(true);
       if (st.get_affected_rows() != 1 || !c.reason.empty())
         continue; // settled before, or refused
-      for (const auto platform : platforms) {
-        insert_delivery(s, job_id, account, c.release_id, platform, action, status, scheduled_at);
-        ++created;
-      }
+      insert_deliveries(s, pool_.url().backend == backend_kind::postgresql, job_id, account, c.release_id, platforms,
+                        action, status, scheduled_at);
+      created += static_cast<int>(platforms.size());
     }
   });
   return created;

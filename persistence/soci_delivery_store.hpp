@@ -1,6 +1,10 @@
 #pragma once
 // The SOCI implementation of delivery_store, sharing the store's connection pool.
 
+#include <chrono>
+#include <memory>
+#include <mutex>
+
 #include "persistence/connection_pool.hpp"
 #include "persistence/delivery_store.hpp"
 
@@ -13,6 +17,7 @@ public:
   std::optional<domain::platform> create_platform(const domain::platform& p) override;
   std::optional<domain::platform> find_platform(std::int64_t id) override;
   std::vector<domain::platform> list_platforms() override;
+  std::vector<domain::platform> cached_platforms() override;
   std::optional<domain::platform> update_platform(const domain::platform& p) override;
 
   domain::job create_deliveries(const domain::new_job& job, std::int64_t account, std::int64_t release,
@@ -37,7 +42,13 @@ public:
   int mark_releases_distributed(std::int64_t job_id) override;
 
 private:
+  void forget_platforms();
+
   connection_pool& pool_;
+  std::mutex platforms_mutex_;
+  std::shared_ptr<const std::vector<domain::platform>> platforms_; ///< the cache; null when emptied
+  std::chrono::steady_clock::time_point platforms_read_{};
+  std::uint64_t platforms_generation_ = 0; ///< bumped by every write, so a read that overlapped one is not kept
 };
 
 } // namespace tunemantra::persistence

@@ -185,8 +185,11 @@ public:
   }
 
   std::optional<job> update_job(std::int64_t id, const domain::job_update& u) override {
+    const auto* fence = current_lease();
     auto out = write<std::optional<job>>([&](soci::session& s) -> std::optional<job> {
       auto current = select_job(s, id, url_.backend == backend_kind::postgresql ? " FOR NO KEY UPDATE" : "");
+      if (fence && fence->job_id == id) // the job's own lease, checked on the row just locked
+        require_lease(*fence, current.has_value(), current ? current->lease_owner : "", current ? current->lease_epoch : 0);
       if (!current)
         return std::nullopt;
       if (!domain::can_transition(current->status, u.status))
@@ -226,8 +229,10 @@ public:
           message += ": " + *u.error;
         insert_event(s, id, "status", message, "null");
       }
-      return select_job(s, id);
-    });
+      next.updated_at = now; // the row as written, without reading it back
+      ++next.row_version;
+      return next;
+    }, id);
     if (out)
       job_written(id);
     return out;
@@ -415,10 +420,11 @@ private:
   }
 
   /// Runs `fn` in a write transaction and returns its result.
+  /// `fn` in a write transaction; `checks_own_lease`: see connection_pool::transact.
   template <class T, class F>
-  T write(F&& fn) {
+  T write(F&& fn, std::int64_t checks_own_lease = 0) {
     std::optional<T> out;
-    pool_.transact([&](soci::session& s) { out = fn(s); });
+    pool_.transact([&](soci::session& s) { out = fn(s); }, checks_own_lease);
     return std::move(*out);
   }
 

@@ -52,6 +52,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 # production default (fsync on, synchronous commit) for benchmarks, whose numbers must mean something.
 durability="-c fsync=off"
 [[ "${TM_PG_DURABLE:-0}" == 1 ]] && durability=""
+# TM_PG_OPTIONS adds server options (profiling: "-c shared_preload_libraries=pg_stat_statements").
+durability="$durability ${TM_PG_OPTIONS:-}"
 as_pg "$pg_bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
   -o "-c listen_addresses=127.0.0.1 -p $port -k $cluster $durability -c max_connections=200" start >/dev/null \
   || { cat "$cluster/server.log" >&2; exit 1; }
