@@ -298,6 +298,109 @@ struct ready_send {
   std::shared_ptr<platform_gate::slot> slot;
 };
 
+/// Runs a started send on the sender pool and records its outcome, then gives the platform's
+/// slot back and wakes the job when there is something to decide.
+void run_send(const job_context& ctx, const domain::delivery& d, const domain::platform& platform, package_cache& cache,
+              const gated_deliveries& gated, std::shared_ptr<platform_gate::slot> held) {
+  bool settled = false;
+  try {
+    persistence::fenced_scope fenced{ctx.lease};
+    settled = finish_send(ctx, cache, d, platform);
+  } catch (const persistence::lease_lost& e) {
+    // Sent, but the job was taken over meanwhile: its new owner sends again under the same
+    // MessageId, which the platform dedupes; this node's late write is refused.
+    log::warn("stale write refused", {{"delivery", std::to_string(d.id)}, {"message_id", d.message_id},
+                                      {"error", e.what()}});
+  } catch (const std::exception& e) {
+    log::warn("recording a send failed", {{"delivery", std::to_string(d.id)}, {"error", e.what()}});
+  } catch (...) {
+    log::warn("recording a send failed", {{"delivery", std::to_string(d.id)}, {"error", "unknown exception"}});
+  }
+  held.reset(); // the platform's slot is free again
+  // A pass when there is something to decide: a retry to schedule, or the job's last send done
+  // with none of its deliveries waiting for a gate (a slot freed there starts them, see below).
+  const auto ended = ctx.in_flight->finish(d.id);
+  if ((ended.left_in_job == 0 && gated.empty()) || !settled)
+    caf::anon_send(ended.owner, step_atom::value); // (the job's actor now: a restarted one adopts running sends)
+}
+
+/// A delivery of a distribution left waiting for a platform slot: when the gate hands it one,
+/// the delivery starts there and then, with no pass over the job (one read of the delivery, one
+/// start transition). Anything unexpected (changed, paused, rate-limited) brings a pass instead.
+struct handoff {
+  std::int64_t job_id = 0;
+  std::int64_t delivery_id = 0;
+  job_actor me;
+  std::shared_ptr<package_cache> cache;
+  std::shared_ptr<gated_deliveries> gated;
+};
+
+void start_handed(const job_context& ctx, const handoff& h);
+
+/// What the gate calls when a slot frees: the start goes to the sender pool (never on the
+/// thread giving the slot back), or a pass when the pool takes no more work.
+platform_gate::waker handoff_waker(const job_context& ctx, handoff h) {
+  return [ctx, h] {
+    try {
+      ctx.sender->post([ctx, h] { start_handed(ctx, h); });
+    } catch (const std::exception&) {
+      caf::anon_send(h.me, step_atom::value);
+    }
+  };
+}
+
+void start_handed(const job_context& ctx, const handoff& h) {
+  auto pass = [&] {
+    h.gated->remove(h.delivery_id);
+    caf::anon_send(h.me, step_atom::value);
+  };
+  std::optional<domain::delivery> d;
+  try {
+    persistence::fenced_scope fenced{ctx.lease};
+    d = ctx.store->delivery().find_delivery(h.delivery_id);
+    // Not taken (started or settled meanwhile, waiting for a retry, platform paused): the slot
+    // goes to the next waiter.
+    if (!d || d->status != waiting_status(*d) || d->next_attempt_at > domain::now_millis()) {
+      if (d)
+        ctx.gate->pass_on(d->platform_id);
+      return pass();
+    }
+    std::optional<domain::platform> p;
+    for (auto& candidate : ctx.store->delivery().cached_platforms())
+      if (candidate.id == d->platform_id)
+        p = std::move(candidate);
+    if (!p || !p->enabled) {
+      ctx.gate->pass_on(d->platform_id);
+      return pass();
+    }
+    std::chrono::milliseconds wait{0};
+    bool queued = false;
+    auto slot = ctx.gate->try_acquire(*p, wait, h.job_id, handoff_waker(ctx, h), &queued);
+    if (!slot)
+      return queued ? void() : pass(); // taken again: waits for the next one, still listed
+    auto held = std::make_shared<platform_gate::slot>(std::move(*slot));
+    if (!ctx.in_flight->claim(d->id, h.job_id, h.me))
+      return pass();
+    bool started = false;
+    try {
+      started = ctx.commits->apply(start_send(*d, *p));
+    } catch (...) {
+      ctx.in_flight->finish(d->id);
+      throw;
+    }
+    if (!started) {
+      ctx.in_flight->finish(d->id);
+      return pass();
+    }
+    h.gated->remove(h.delivery_id);
+    run_send(ctx, *d, *p, *h.cache, *h.gated, std::move(held));
+  } catch (const std::exception& e) {
+    log::warn("starting a send failed", {{"job", std::to_string(h.job_id)}, {"delivery", std::to_string(h.delivery_id)},
+                                         {"error", e.what()}});
+    pass();
+  }
+}
+
 /// One pass over the job's deliveries: moves due scheduled ones to waiting, writes progress,
 /// starts every send its platforms allow now (marked `delivering` in one group commit, then each
 /// run on the sender pool; `me` hears when it ends), says how long to wait when nothing can start,
@@ -338,7 +441,6 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
   int wait = std::max(10 * ctx.jobs.poll_interval_ms, 5000);
   auto soonest = [&wait](long long ms) { wait = std::min<int>(wait, static_cast<int>(ms)); };
   bool open = false;
-  int gated = 0;
   std::vector<ready_send> ready;
   for (const auto& d : ds) {
     if (domain::is_settled(d.status))
@@ -358,10 +460,17 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
     }
     std::chrono::milliseconds gate_wait{0};
     bool queued = false;
-    auto slot = ctx.gate->try_acquire(*p, gate_wait, job_id, [me] { caf::anon_send(me, step_atom::value); }, &queued);
+    // A bulk job (many deliveries per platform) is woken for a pass; a distribution's delivery
+    // is handed the slot directly.
+    auto wake = bulk ? platform_gate::waker([me] { caf::anon_send(me, step_atom::value); })
+                     : handoff_waker(ctx, {job_id, d.id, me, st.package, st.gated});
+    if (!bulk)
+      st.gated->add(d.id);
+    auto slot = ctx.gate->try_acquire(*p, gate_wait, job_id, std::move(wake), &queued);
+    if (!bulk && !(queued && !slot))
+      st.gated->remove(d.id);
     if (!slot) {
       soonest(gate_wait.count());
-      gated += queued ? 1 : 0;
       continue;
     }
     // `delivering` without a send of ours: left by a crash; sent again under its MessageId.
@@ -369,7 +478,6 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
       continue;
     ready.push_back({d, *p, std::make_shared<platform_gate::slot>(std::move(*slot))});
   }
-  st.queued->store(gated);
   if (!open && !more_items) {
     if (bulk)
       complete_bulk(ctx, *job, counted);
@@ -402,27 +510,8 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
       changed = true;
       continue;
     }
-    ctx.sender->post([ctx, d = r.d, platform = r.p, cache = st.package, queued = st.queued, held = r.slot]() mutable {
-      bool settled = false;
-      try {
-        persistence::fenced_scope fenced{ctx.lease};
-        settled = finish_send(ctx, *cache, d, platform);
-      } catch (const persistence::lease_lost& e) {
-        // Sent, but the job was taken over meanwhile: its new owner sends again under the same
-        // MessageId, which the platform dedupes; this node's late write is refused.
-        log::warn("stale write refused", {{"delivery", std::to_string(d.id)}, {"message_id", d.message_id},
-                                          {"error", e.what()}});
-      } catch (const std::exception& e) {
-        log::warn("recording a send failed", {{"delivery", std::to_string(d.id)}, {"error", e.what()}});
-      } catch (...) {
-        log::warn("recording a send failed", {{"delivery", std::to_string(d.id)}, {"error", "unknown exception"}});
-      }
-      held.reset(); // the platform's slot is free again
-      // A pass when there is something to decide: a retry to schedule, or the job's last send done
-      // with none of its deliveries waiting for a gate (which wakes the job itself).
-      const auto ended = ctx.in_flight->finish(d.id);
-      if ((ended.left_in_job == 0 && queued->load() == 0) || !settled)
-        caf::anon_send(ended.owner, step_atom::value);
+    ctx.sender->post([ctx, d = r.d, platform = r.p, cache = st.package, gated = st.gated, held = r.slot]() mutable {
+      run_send(ctx, d, platform, *cache, *gated, std::move(held));
     });
   }
   return changed ? step_outcome{step_outcome::wait, 0} : next; // look again at once after a surprise

@@ -8,7 +8,7 @@
 // retried with a jittered, doubling backoff up to the platform's attempt budget.
 
 #include <cstdint>
-#include <atomic>
+#include <set>
 #include <memory>
 #include <mutex>
 
@@ -25,14 +25,37 @@ struct package_cache {
   std::shared_ptr<const delivery_package> package;
 };
 
+/// Deliveries waiting at a gate (thread-safe). An id goes in before the gate is asked (so a
+/// hand-off that comes at once finds it) and out when its hand-off comes or the gate answers
+/// without queueing it.
+class gated_deliveries {
+public:
+  void add(std::int64_t delivery) {
+    std::lock_guard lock(mutex_);
+    ids_.insert(delivery);
+  }
+  void remove(std::int64_t delivery) {
+    std::lock_guard lock(mutex_);
+    ids_.erase(delivery);
+  }
+  bool empty() const {
+    std::lock_guard lock(mutex_);
+    return ids_.empty();
+  }
+
+private:
+  mutable std::mutex mutex_;
+  std::set<std::int64_t> ids_;
+};
+
 struct distribution_job_state {
   static inline constexpr const char* name = "distribution_job";
   job_context ctx;
   std::int64_t job_id = 0;
   std::shared_ptr<package_cache> package = std::make_shared<package_cache>();
-  /// Deliveries the last pass left queued at a platform gate, which wakes the job when a slot
-  /// frees; while there are any, a send that ends settled brings no pass of its own.
-  std::shared_ptr<std::atomic<int>> queued = std::make_shared<std::atomic<int>>(0);
+  /// A distribution's deliveries waiting at a platform gate for a slot, which starts them when
+  /// one frees; while there are any, a send that ends settled brings no pass of its own.
+  std::shared_ptr<gated_deliveries> gated = std::make_shared<gated_deliveries>();
   bool stepping = false; ///< a step runs on the sender pool
   bool again = false;    ///< a send ended meanwhile: step once more right after
 };

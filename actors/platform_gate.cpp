@@ -20,14 +20,15 @@ std::optional<platform_gate::slot> platform_gate::try_acquire(const domain::plat
   }
   s.tokens = std::min(capacity, s.tokens + std::chrono::duration<double>(now - s.refilled).count() * per_second);
   s.refilled = now;
-  if (s.in_flight >= std::max(p.max_concurrency, 1)) {
+  s.limit = std::max(p.max_concurrency, 1);
+  if (s.in_flight >= s.limit) {
     wait = std::chrono::milliseconds(20); // a slot frees when a send ends
     if (wake)
-      wait = std::chrono::milliseconds(1000); // woken when one does; this is only the fallback
-    if (wake && std::none_of(s.waiting.begin(), s.waiting.end(), [&](const auto& w) { return w.first == waiter; }))
-      s.waiting.emplace_back(waiter, std::move(wake));
+      wait = std::chrono::milliseconds(5000); // woken when one does; this is only the safety net
     if (queued)
       *queued = static_cast<bool>(wake);
+    if (wake && std::none_of(s.waiting.begin(), s.waiting.end(), [&](const auto& w) { return w.first == waiter; }))
+      s.waiting.emplace_back(waiter, std::move(wake));
     return std::nullopt;
   }
   if (s.tokens < 1.0) {
@@ -68,6 +69,19 @@ void platform_gate::release(std::int64_t platform, int shared) {
   }
   if (next)
     next(); // outside the lock: it may ask the gate again
+}
+
+void platform_gate::pass_on(std::int64_t platform) {
+  waker next;
+  {
+    std::lock_guard lock(mutex_);
+    auto& s = platforms_[platform];
+    if (s.waiting.empty() || s.in_flight >= s.limit)
+      return;
+    next = std::move(s.waiting.front().second);
+    s.waiting.pop_front();
+  }
+  next();
 }
 
 int platform_gate::in_flight(std::int64_t platform) const {

@@ -61,6 +61,10 @@ public:
   std::optional<slot> try_acquire(const domain::platform& p, std::chrono::milliseconds& wait, std::int64_t waiter = 0,
                                   waker wake = {}, bool* queued = nullptr);
 
+  /// A waiter woken for a free slot that did not take it: wakes the next one while a slot is free,
+  /// so a slot never stays idle with waiters queued.
+  void pass_on(std::int64_t platform);
+
   /// Sends in flight to the platform now, and the most ever seen at once (for tests and /metrics).
   int in_flight(std::int64_t platform) const;
   int peak(std::int64_t platform) const;
@@ -71,6 +75,7 @@ private:
   struct state {
     int in_flight = 0;
     int peak = 0;
+    int limit = 1; ///< maxConcurrency as last asked
     double tokens = -1; ///< negative: not started yet (a full bucket)
     clock::time_point refilled{};
     std::deque<std::pair<std::int64_t, waker>> waiting;
