@@ -67,14 +67,23 @@ std::shared_ptr<const delivery_package> package_of(const job_context& ctx, packa
 /// Runs the connector for a delivery marked `delivering` and records the outcome: delivered /
 /// taken_down, back to waiting with a retry time, or failed (permanent, or attempts spent).
 /// True when the delivery is settled (sent, or failed for good).
-bool finish_send(const job_context& ctx, package_cache& cache, const domain::delivery& d, const domain::platform& p) {
+/// `held` (the platform slot) is given back as soon as the connector returns: the platform is done
+/// with the request, so the next send need not wait for this one's outcome to be recorded.
+bool finish_send(const job_context& ctx, package_cache& cache, const domain::delivery& d, const domain::platform& p,
+                 std::shared_ptr<platform_gate::slot>& held) {
   try {
-    const auto pkg = package_of(ctx, cache, d);
     std::string batch;
-    if (p.connector.type == "ddex-folder")
-      batch = send_ddex_folder(p, *pkg, d, ctx.delivery, ctx.media_dir);
-    else
-      batch = send_http(p, *pkg, d, ctx.delivery);
+    try {
+      const auto pkg = package_of(ctx, cache, d);
+      if (p.connector.type == "ddex-folder")
+        batch = send_ddex_folder(p, *pkg, d, ctx.delivery, ctx.media_dir);
+      else
+        batch = send_http(p, *pkg, d, ctx.delivery);
+    } catch (...) {
+      held.reset();
+      throw;
+    }
+    held.reset();
     persistence::delivery_change done{d.action == domain::ern_action::takedown ? delivery_status::taken_down
                                                                                 : delivery_status::delivered};
     done.delivered_at = domain::now_millis();
@@ -305,7 +314,7 @@ void run_send(const job_context& ctx, const domain::delivery& d, const domain::p
   bool settled = false;
   try {
     persistence::fenced_scope fenced{ctx.lease};
-    settled = finish_send(ctx, cache, d, platform);
+    settled = finish_send(ctx, cache, d, platform, held);
   } catch (const persistence::lease_lost& e) {
     // Sent, but the job was taken over meanwhile: its new owner sends again under the same
     // MessageId, which the platform dedupes; this node's late write is refused.
@@ -316,7 +325,7 @@ void run_send(const job_context& ctx, const domain::delivery& d, const domain::p
   } catch (...) {
     log::warn("recording a send failed", {{"delivery", std::to_string(d.id)}, {"error", "unknown exception"}});
   }
-  held.reset(); // the platform's slot is free again
+  held.reset(); // (given back already unless recording failed before the send)
   // A pass when there is something to decide: a retry to schedule, or the job's last send done
   // with none of its deliveries waiting for a gate (a slot freed there starts them, see below).
   const auto ended = ctx.in_flight->finish(d.id);
