@@ -307,6 +307,27 @@ struct ready_send {
   std::shared_ptr<platform_gate::slot> slot;
 };
 
+/// Marks claimed sends `delivering` (one more attempt) in one group commit; element i says
+/// whether send i may go. A send that may not (changed since it was read), or every one when
+/// the write fails, gives its in-flight claim back.
+std::vector<bool> begin_sends(const job_context& ctx, const std::vector<ready_send>& ready) {
+  std::vector<persistence::delivery_transition> starts;
+  for (const auto& r : ready)
+    starts.push_back(start_send(r.d, r.p));
+  std::vector<bool> started;
+  try {
+    started = ctx.commits->apply(std::move(starts));
+  } catch (...) {
+    for (const auto& r : ready)
+      ctx.in_flight->finish(r.d.id);
+    throw;
+  }
+  for (std::size_t i = 0; i < ready.size(); ++i)
+    if (!started[i])
+      ctx.in_flight->finish(ready[i].d.id);
+  return started;
+}
+
 /// Runs a started send on the sender pool and records its outcome, then gives the platform's
 /// slot back and wakes the job when there is something to decide.
 void run_send(const job_context& ctx, const domain::delivery& d, const domain::platform& platform, package_cache& cache,
@@ -387,22 +408,11 @@ void start_handed(const job_context& ctx, const handoff& h) {
     auto slot = ctx.gate->try_acquire(*p, wait, h.job_id, handoff_waker(ctx, h), &queued);
     if (!slot)
       return queued ? void() : pass(); // taken again: waits for the next one, still listed
-    auto held = std::make_shared<platform_gate::slot>(std::move(*slot));
-    if (!ctx.in_flight->claim(d->id, h.job_id, h.me))
+    std::vector<ready_send> ready{{*d, *p, std::make_shared<platform_gate::slot>(std::move(*slot))}};
+    if (!ctx.in_flight->claim(d->id, h.job_id, h.me) || !begin_sends(ctx, ready).front())
       return pass();
-    bool started = false;
-    try {
-      started = ctx.commits->apply(start_send(*d, *p));
-    } catch (...) {
-      ctx.in_flight->finish(d->id);
-      throw;
-    }
-    if (!started) {
-      ctx.in_flight->finish(d->id);
-      return pass();
-    }
     h.gated->remove(h.delivery_id);
-    run_send(ctx, *d, *p, *h.cache, *h.gated, std::move(held));
+    run_send(ctx, *d, *p, *h.cache, *h.gated, std::move(ready.front().slot));
   } catch (const std::exception& e) {
     log::warn("starting a send failed", {{"job", std::to_string(h.job_id)}, {"delivery", std::to_string(h.delivery_id)},
                                          {"error", e.what()}});
@@ -476,7 +486,7 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
     if (!bulk)
       st.gated->add(d.id);
     auto slot = ctx.gate->try_acquire(*p, gate_wait, job_id, std::move(wake), &queued);
-    if (!bulk && !(queued && !slot))
+    if (!bulk && !queued)
       st.gated->remove(d.id);
     if (!slot) {
       soonest(gate_wait.count());
@@ -500,22 +510,11 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
   if (ready.empty())
     return next;
 
-  std::vector<persistence::delivery_transition> starts;
-  for (const auto& r : ready)
-    starts.push_back(start_send(r.d, r.p));
-  std::vector<bool> started;
-  try {
-    started = ctx.commits->apply(std::move(starts));
-  } catch (...) {
-    for (const auto& r : ready)
-      ctx.in_flight->finish(r.d.id);
-    throw;
-  }
+  const auto started = begin_sends(ctx, ready);
   bool changed = false;
   for (std::size_t i = 0; i < ready.size(); ++i) {
     auto& r = ready[i];
     if (!started[i]) { // changed since it was read (cancelled, or its earlier send just ended); the slot frees as `r` goes
-      ctx.in_flight->finish(r.d.id);
       changed = true;
       continue;
     }

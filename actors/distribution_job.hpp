@@ -8,9 +8,9 @@
 // retried with a jittered, doubling backoff up to the platform's attempt budget.
 
 #include <cstdint>
-#include <set>
 #include <memory>
 #include <mutex>
+#include <set>
 
 #include "actors/context.hpp"
 #include "actors/interfaces.hpp"

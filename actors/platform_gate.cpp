@@ -37,7 +37,7 @@ std::optional<platform_gate::slot> platform_gate::try_acquire(const domain::plat
   }
   int shared = -1;
   if (slots_) { // always: a node that thinks it is alone may be wrong for a heartbeat
-    const auto taken = slots_->take(p.id, std::max(p.max_concurrency, 1));
+    const auto taken = slots_->take(p.id, s.limit);
     if (!taken) { // every slot is busy on some node: no wake-up comes from there, so look again soon
       wait = std::chrono::milliseconds(50);
       return std::nullopt;

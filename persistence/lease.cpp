@@ -50,9 +50,7 @@ void check_lease(soci::session& s, bool postgresql, const job_lease& lease) {
   s << std::string("SELECT lease_owner, lease_epoch FROM jobs WHERE id = :id")
          + (postgresql ? " FOR KEY SHARE" : ""),
     soci::into(owner, ind), soci::into(epoch), soci::use(id);
-  if (ind == soci::i_ok && owner == lease.owner && epoch == lease.epoch)
-    return;
-  refuse(lease, ind == soci::i_ok, owner, epoch);
+  require_lease(lease, ind == soci::i_ok, owner, epoch);
 }
 
 void check_leases(soci::session& s, bool postgresql, const std::vector<job_lease>& leases) {
@@ -79,10 +77,8 @@ void check_leases(soci::session& s, bool postgresql, const std::vector<job_lease
     held[id] = {owner_ind == soci::i_ok ? owner : std::string(), epoch};
   for (const auto& lease : leases) {
     const auto it = held.find(lease.job_id);
-    if (it == held.end())
-      refuse(lease, false, {}, 0);
-    if (it->second.first != lease.owner || it->second.second != lease.epoch)
-      refuse(lease, true, it->second.first, it->second.second);
+    const bool found = it != held.end();
+    require_lease(lease, found, found ? it->second.first : std::string(), found ? it->second.second : 0);
   }
 }
 

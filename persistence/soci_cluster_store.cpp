@@ -43,7 +43,6 @@ void soci_cluster_store::join(const node_record& me) {
         soci::use(me.id), soci::use(me.host), soci::use(me.version), soci::use(pid), soci::use(me.incarnation),
         soci::use(started), soci::use(beat);
     release_leases(s, me.id); // what the earlier incarnation held
-
   });
 }
 

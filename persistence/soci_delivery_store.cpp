@@ -118,20 +118,23 @@ void insert_deliveries(soci::session& s, bool postgresql, long long job_id, long
     "scheduled_at, created_at, updated_at) SELECT :j, :a, :r, p.id, :ac, :s, "
     "'new-' || CAST(:j2 AS TEXT) || '-' || CAST(:r2 AS TEXT) || '-' || CAST(p.id AS TEXT), :sc, :c, :u FROM " + rows
     + " ORDER BY p.id";
+  auto temp = (s.prepare << insert + (postgresql ? " RETURNING id" : ""));
+  temp, soci::use(job_id), soci::use(account), soci::use(release), soci::use(action), soci::use(status),
+    soci::use(job_id), soci::use(release), soci::use(scheduled, scheduled_ind), soci::use(now), soci::use(now),
+    soci::use(list);
   long long lo = 0, hi = 0;
   if (postgresql) {
     std::vector<long long> ids(platforms.size());
-    s << insert + " RETURNING id", soci::use(job_id), soci::use(account), soci::use(release), soci::use(action),
-      soci::use(status), soci::use(job_id), soci::use(release), soci::use(scheduled, scheduled_ind), soci::use(now),
-      soci::use(now), soci::use(list), soci::into(ids);
+    temp, soci::into(ids);
+    soci::statement st(temp);
+    st.execute(true);
     if (ids.size() != platforms.size())
       throw store_error("inserted " + std::to_string(ids.size()) + " deliveries of " + std::to_string(platforms.size()));
     lo = *std::min_element(ids.begin(), ids.end());
     hi = *std::max_element(ids.begin(), ids.end());
   } else { // one writer at a time: the statement's rows take the rowids up to the last
-    s << insert, soci::use(job_id), soci::use(account), soci::use(release), soci::use(action), soci::use(status),
-      soci::use(job_id), soci::use(release), soci::use(scheduled, scheduled_ind), soci::use(now), soci::use(now),
-      soci::use(list);
+    soci::statement st(temp);
+    st.execute(true);
     s << "SELECT last_insert_rowid()", soci::into(hi);
     lo = hi - static_cast<long long>(platforms.size()) + 1;
   }
@@ -174,7 +177,6 @@ std::optional<domain::delivery> delivery_where(soci::session& s, const std::stri
 } // namespace
 
 std::optional<domain::platform> soci_delivery_store::create_platform(const domain::platform& p) {
-  forget_platforms();
   std::optional<domain::platform> out;
   pool_.transact([&](soci::session& s) {
     int taken = 0;
@@ -237,7 +239,6 @@ void soci_delivery_store::forget_platforms() {
 }
 
 std::optional<domain::platform> soci_delivery_store::update_platform(const domain::platform& p) {
-  forget_platforms();
   std::optional<domain::platform> out;
   pool_.transact([&](soci::session& s) {
     long long id = p.id, now = domain::now_millis();
@@ -314,6 +315,12 @@ std::vector<domain::delivery> soci_delivery_store::latest_deliveries(std::int64_
 
 namespace {
 
+/// The `data` of a delivery's job event.
+std::string delivery_event_data(long long delivery, long long platform, const std::string& status) {
+  return R"({"deliveryId":)" + std::to_string(delivery) + R"(,"platformId":)" + std::to_string(platform)
+         + R"(,"status":")" + status + R"("})";
+}
+
 /// One compare-and-set inside the caller's transaction, with its job event; true when it applied.
 /// One statement (one round trip): unset fields keep their value through COALESCE of a NULL.
 bool apply_transition(soci::session& s, const delivery_transition& t) {
@@ -348,9 +355,7 @@ bool apply_transition(soci::session& s, const delivery_transition& t) {
   if (platform_ind != soci::i_ok)
     return false; // not in an expected status: nothing written
   if (job_ind == soci::i_ok && !change.event.empty())
-    insert_event(s, job, "delivery", change.event,
-                 R"({"deliveryId":)" + std::to_string(id) + R"(,"platformId":)" + std::to_string(platform)
-                   + R"(,"status":")" + to + R"("})");
+    insert_event(s, job, "delivery", change.event, delivery_event_data(id, platform, to));
   return true;
 }
 
@@ -368,14 +373,14 @@ namespace {
 /// deliveries must be distinct. `applied[i]` is set for each transition that took.
 void apply_transitions_at_once(soci::session& s, const std::vector<delivery_transition>& batch, std::vector<bool>& applied) {
   using nlohmann::json;
+  auto text = [](const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); };
+  auto millis = [](const std::optional<domain::millis>& v) { return v ? json(*v) : json(nullptr); };
   auto rows = json::array();
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& t = batch[i];
     if (t.from.empty())
       continue;
     const auto& c = t.change;
-    auto text = [](const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); };
-    auto millis = [](const std::optional<domain::millis>& v) { return v ? json(*v) : json(nullptr); };
     rows.push_back({{"i", i}, {"id", t.delivery_id}, {"st", domain::to_string(c.status)}, {"inc", c.count_attempt ? 1 : 0},
                     {"le", text(c.last_error)}, {"b", text(c.batch_id)}, {"ak", text(c.ack_text)},
                     {"da", millis(c.delivered_at)}, {"aa", millis(c.acknowledged_at)}, {"na", millis(c.next_attempt_at)},
@@ -403,10 +408,8 @@ void apply_transitions_at_once(soci::session& s, const std::vector<delivery_tran
     applied[static_cast<std::size_t>(i)] = true;
     if (job_ind != soci::i_ok || t.change.event.empty())
       continue;
-    const std::string to{domain::to_string(t.change.status)};
     by_position[i] = {{"j", job}, {"m", t.change.event},
-                      {"d", R"({"deliveryId":)" + std::to_string(t.delivery_id) + R"(,"platformId":)"
-                              + std::to_string(platform) + R"(,"status":")" + to + R"("})"}};
+                      {"d", delivery_event_data(t.delivery_id, platform, std::string(domain::to_string(t.change.status)))}};
   }
   if (by_position.empty())
     return;

@@ -390,28 +390,30 @@ private:
   /// After a committed write to a job: drop it from the cache, then wake its long-polls, here
   /// and (through the channel) on every other node.
   void job_written(std::int64_t id) {
-    cache_.forget(id);
-    changes_.changed(id);
+    job_changed_here(id);
     if (channel_)
       channel_->changed(id);
   }
   void jobs_written() {
-    cache_.forget_all();
-    changes_.changed_all();
+    jobs_changed_here();
     if (channel_)
       channel_->changed_all();
+  }
+  void job_changed_here(std::int64_t id) {
+    cache_.forget(id);
+    changes_.changed(id);
+  }
+  void jobs_changed_here() {
+    cache_.forget_all();
+    changes_.changed_all();
   }
 
   /// What another node wrote: the same forgetting and waking, without telling anyone again.
   void heard(const pg_channel::news& n) {
-    if (n.all) {
-      cache_.forget_all();
-      changes_.changed_all();
-    }
-    for (const auto id : n.jobs) {
-      cache_.forget(id);
-      changes_.changed(id);
-    }
+    if (n.all)
+      jobs_changed_here();
+    for (const auto id : n.jobs)
+      job_changed_here(id);
     if (n.work || n.all) {
       std::lock_guard lock(wake_mutex_);
       if (wake_)
@@ -419,8 +421,8 @@ private:
     }
   }
 
-  /// Runs `fn` in a write transaction and returns its result.
-  /// `fn` in a write transaction; `checks_own_lease`: see connection_pool::transact.
+  /// Runs `fn` in a write transaction and returns its result; `checks_own_lease`: see
+  /// connection_pool::transact.
   template <class T, class F>
   T write(F&& fn, std::int64_t checks_own_lease = 0) {
     std::optional<T> out;

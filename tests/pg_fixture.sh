@@ -50,12 +50,12 @@ as_pg "$pg_bin/initdb" -D "$cluster/data" -U postgres -A trust -E UTF8 --no-loca
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # Tests run with fsync=off (speed; a test never pulls the power). TM_PG_DURABLE=1 keeps the
 # production default (fsync on, synchronous commit) for benchmarks, whose numbers must mean something.
-durability="-c fsync=off"
-[[ "${TM_PG_DURABLE:-0}" == 1 ]] && durability=""
+options="-c fsync=off"
+[[ "${TM_PG_DURABLE:-0}" == 1 ]] && options=""
 # TM_PG_OPTIONS adds server options (profiling: "-c shared_preload_libraries=pg_stat_statements").
-durability="$durability ${TM_PG_OPTIONS:-}"
+options="$options ${TM_PG_OPTIONS:-}"
 as_pg "$pg_bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $cluster $durability -c max_connections=200" start >/dev/null \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $cluster $options -c max_connections=200" start >/dev/null \
   || { cat "$cluster/server.log" >&2; exit 1; }
 echo "postgresql://postgres@127.0.0.1:$port/postgres" >"$dir/url"
 echo "pg_fixture: PostgreSQL up at 127.0.0.1:$port ($cluster)"
