@@ -10,9 +10,10 @@
 namespace tunemantra::http {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, int>, 16> codes{{
+constexpr std::array<std::pair<std::string_view, int>, 18> codes{{
   {"VALIDATION_ERROR", 400},
   {"MALFORMED_JSON", 400},
+  {"MALFORMED_REQUEST", 400},
   {"AUTH_REQUIRED", 401},
   {"INVALID_CREDENTIALS", 401},
   {"INVALID_API_KEY", 401},
@@ -26,6 +27,7 @@ constexpr std::array<std::pair<std::string_view, int>, 16> codes{{
   {"UNSUPPORTED_MEDIA_TYPE", 415},
   {"RATE_LIMIT_EXCEEDED", 429},
   {"INTERNAL_ERROR", 500},
+  {"NOT_IMPLEMENTED", 501},
   {"UNAVAILABLE", 503},
 }};
 

@@ -15,6 +15,7 @@
 #include "domain/crypto.hpp"
 #include "domain/text.hpp"
 #include "http/auth.hpp"
+#include "http/connection.hpp"
 #include "http/envelope.hpp"
 #include "persistence/errors.hpp"
 
@@ -30,7 +31,7 @@ struct request_state {
   const route* matched = nullptr;
   request_ctx ctx;
   std::optional<principal> who;
-  bool refused = false; ///< a PUT/POST answered in pre-routing whose body its handler still drains
+  bool refused = false; ///< answered in pre-routing, but its body handler still runs (and leaves the body)
 };
 thread_local request_state current;
 
@@ -52,14 +53,22 @@ std::string request_id_for(const httplib::Request& req) {
   return plain ? given : new_request_id();
 }
 
-std::unique_ptr<httplib::Server> make_server(const config::http_config& cfg) {
-  if (!cfg.tls_cert_file.empty()) {
-    auto tls = std::make_unique<httplib::SSLServer>(cfg.tls_cert_file.c_str(), cfg.tls_key_file.c_str());
-    if (!tls->is_valid())
-      throw std::runtime_error("cannot load TLS certificate " + cfg.tls_cert_file + " or key " + cfg.tls_key_file);
-    return tls;
-  }
-  return std::make_unique<httplib::Server>();
+edge_limits limits_for(const config::http_config& cfg) {
+  edge_limits limits;
+  limits.head_timeout = std::chrono::milliseconds{cfg.read_timeout_ms};
+  limits.read_timeout = std::chrono::milliseconds{cfg.read_timeout_ms};
+  limits.write_timeout = std::chrono::milliseconds{cfg.read_timeout_ms};
+  limits.keep_alive_max = static_cast<std::size_t>(cfg.keep_alive_max_count);
+  return limits;
+}
+
+/// Ends the connection after this answer (the connection loop's exchange; always present when
+/// served through the loop, absent only for handlers called outside it).
+void close_after(httplib::Response& res) {
+  if (auto* ex = current_exchange())
+    ex->close_after();
+  else
+    res.set_header("Connection", "close");
 }
 
 } // namespace
@@ -67,12 +76,14 @@ std::unique_ptr<httplib::Server> make_server(const config::http_config& cfg) {
 server::server(const config::config& full, persistence::store& store, actors::job_runtime& runtime)
   : services_{full, store, runtime, {}, {}, clock::now()},
     router_(static_cast<std::size_t>(full.http.max_body_bytes)),
-    srv_(make_server(full.http)) {
+    srv_(make_edge_server(full.http.tls_cert_file, full.http.tls_key_file, limits_for(full.http))) {
   const auto& cfg = full.http;
   // DESIGN.md: without TCP_NODELAY and a large keep-alive count cpp-httplib serves ~1.8k req/s.
   srv_->set_tcp_nodelay(true);
+  // The connection loop (http/connection.hpp) keeps the connections; these only shape what
+  // cpp-httplib writes in its Keep-Alive header.
   srv_->set_keep_alive_max_count(static_cast<std::size_t>(cfg.keep_alive_max_count));
-  srv_->set_read_timeout(std::chrono::milliseconds{cfg.read_timeout_ms});
+  srv_->set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(edge_limits{}.keep_alive_timeout).count());
   // cpp-httplib's default also sets SO_REUSEPORT, which lets a second daemon share the port
   // silently; keep only SO_REUSEADDR so a restart can rebind while old connections linger.
   srv_->set_socket_options([](int sock) {
@@ -108,15 +119,20 @@ void server::install_middleware() {
   const auto cfg = services_.cfg.http;
   const bool tls = !cfg.tls_cert_file.empty();
 
+  // Set once however many paths pass here (cpp-httplib's set_header adds another field).
   auto security_headers = [tls](httplib::Response& res) {
-    res.set_header("X-Request-Id", current.ctx.request_id);
-    res.set_header("X-Content-Type-Options", "nosniff");
-    res.set_header("Referrer-Policy", "no-referrer");
-    res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-    res.set_header("X-Frame-Options", "DENY");
-    res.set_header("Cache-Control", "no-store");
+    const auto set = [&res](const char* name, const std::string& value) {
+      res.headers.erase(name);
+      res.set_header(name, value);
+    };
+    set("X-Request-Id", current.ctx.request_id);
+    set("X-Content-Type-Options", "nosniff");
+    set("Referrer-Policy", "no-referrer");
+    set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    set("X-Frame-Options", "DENY");
+    set("Cache-Control", "no-store");
     if (tls)
-      res.set_header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+      set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
   };
 
   srv_->set_pre_routing_handler([this, cfg, security_headers](const httplib::Request& req, httplib::Response& res) {
@@ -126,6 +142,11 @@ void server::install_middleware() {
     current.refused = false;
     current.who.reset();
     current.ctx.who = nullptr;
+    if (const auto* ex = current_exchange(); ex && !ex->frame().ok()) { // ambiguous framing: answer, then close
+      security_headers(res);
+      send_error(res, ex->frame().status == 501 ? "NOT_IMPLEMENTED" : "MALFORMED_REQUEST", ex->frame().problem);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const auto origin = req.get_header_value("Origin");
     const bool cors_ok = !origin.empty()
                          && std::find(cfg.cors_origins.begin(), cfg.cors_origins.end(), origin) != cfg.cors_origins.end();
@@ -152,10 +173,10 @@ void server::install_middleware() {
       }
       return httplib::Server::HandlerResponse::Handled;
     }
-    // A PUT or POST refused here still has its body on the wire: its handler drains a small one
-    // (post-routing then adds the security headers) so the client can read the answer.
+    // A request with a body refused here goes on to its body handler, which leaves the body to
+    // the connection loop (post-routing then adds the security headers).
     const auto refuse = [&] {
-      if (req.method == "PUT" || req.method == "POST") {
+      if (req.method == "PUT" || req.method == "POST" || req.method == "PATCH" || req.method == "DELETE") {
         current.refused = true;
         return httplib::Server::HandlerResponse::Unhandled;
       }
@@ -183,7 +204,7 @@ void server::install_middleware() {
         send_error(res, "PAYLOAD_TOO_LARGE",
                    "request body is larger than " + std::to_string(current.matched->max_body) + " bytes",
                    {{"limit", current.matched->max_body}});
-        res.set_header("Connection", "close");
+        close_after(res);
         return httplib::Server::HandlerResponse::Handled;
       }
     }
@@ -201,10 +222,14 @@ void server::install_middleware() {
     bool consumed = false;
     body_reader read = [&](const body_sink& sink) {
       consumed = true;
-      return content([&](const char* data, std::size_t size) { return sink(data, size); });
+      const bool whole = content([&](const char* data, std::size_t size) { return sink(data, size); });
+      if (whole)
+        if (auto* ex = current_exchange())
+          ex->body_read();
+      return whole;
     };
     if (current.refused) {
-      // answered in pre-routing; only the body is left to drain
+      // answered in pre-routing; only the body is left, for the connection loop to drop
     } else if (current.matched->upload) {
       current.matched->upload(req, res, current.ctx, read);
     } else {
@@ -220,30 +245,23 @@ void server::install_middleware() {
         send_error(res, too_large ? "PAYLOAD_TOO_LARGE" : "VALIDATION_ERROR",
                    too_large ? "request body is larger than " + std::to_string(limit) + " bytes"
                              : "the request body could not be read");
-        res.set_header("Connection", "close");
+        close_after(res);
         return;
       }
       auto buffered = req;
       buffered.body = std::move(body);
       this->dispatch(buffered, res);
     }
-    if (!consumed) {
-      // Answered before reading (404, 415, ...): the body is still on the wire. A small one is
-      // read and dropped so the client sees the answer and the connection stays usable; a large
-      // one closes the connection rather than costing the transfer.
-      constexpr std::size_t drain_limit = 8u << 20;
-      std::size_t seen = 0;
-      const bool drained = req.has_header("Content-Length")
-                           && std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) <= drain_limit
-                           && read([&](const char*, std::size_t size) { return (seen += size) <= drain_limit; });
-      if (!drained)
-        res.set_header("Connection", "close");
-    }
+    // Answered before reading the body (404, 415, ...): the connection loop drops a small one
+    // after the answer, so the connection stays usable; a large or chunked one ends it.
+    if (!consumed)
+      if (auto* ex = current_exchange())
+        ex->body_left_unread();
   };
   srv_->Put(".*", with_body);
   srv_->Post(".*", with_body);
-  srv_->Patch(".*", dispatch);
-  srv_->Delete(".*", dispatch);
+  srv_->Patch(".*", with_body);
+  srv_->Delete(".*", with_body);
 
   srv_->set_post_routing_handler(
     [security_headers](const httplib::Request&, httplib::Response& res) { security_headers(res); });

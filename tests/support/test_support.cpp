@@ -233,6 +233,38 @@ std::string raw_http(int port, const std::string& request, std::chrono::millisec
   return out;
 }
 
+raw_answers raw_http_all(int port, const std::string& request, std::chrono::milliseconds quiet) {
+  raw_answers out;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0
+      || ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) < 0) {
+    ::close(fd);
+    return out;
+  }
+  timeval tv{};
+  tv.tv_sec = quiet.count() / 1000;
+  tv.tv_usec = (quiet.count() % 1000) * 1000;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[4096];
+  for (;;) {
+    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      out.closed = n == 0 || errno == ECONNRESET;
+      break;
+    }
+    out.text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  for (std::size_t at = 0; (at = out.text.find("HTTP/1.1 ", at)) != std::string::npos; at += 9)
+    if (at == 0 || out.text.compare(at - 2, 2, "\r\n") == 0 || out.text[at - 1] == '}')
+      out.statuses.push_back(std::atoi(out.text.c_str() + at + 9));
+  return out;
+}
+
 http_answer http_get(int port, const std::string& path) {
   httplib::Client cli("127.0.0.1", port);
   cli.set_connection_timeout(std::chrono::seconds(2));

@@ -115,4 +115,14 @@ http_answer http_get(int port, const std::string& path);
 /// closes the connection or `timeout` passes.
 std::string raw_http(int port, const std::string& request, std::chrono::milliseconds timeout);
 
+struct raw_answers {
+  std::string text;          ///< every byte the server sent
+  bool closed = false;       ///< the server closed the connection (rather than going quiet)
+  std::vector<int> statuses; ///< the status of each answer, in order
+};
+
+/// Sends `request` as raw bytes (any number of requests) and reads until the server closes the
+/// connection or sends nothing for `quiet`.
+raw_answers raw_http_all(int port, const std::string& request, std::chrono::milliseconds quiet);
+
 } // namespace tunemantra::test

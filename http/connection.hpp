@@ -1,0 +1,70 @@
+#pragma once
+// The daemon's own connection loop around cpp-httplib. cpp-httplib (0.11) parses and answers one
+// request at a time well, but its keep-alive loop leaves an unread body on the wire to be parsed
+// as the next request, reads a body-less POST until the client hangs up, ignores a response's
+// `Connection: close`, and waits on the socket while pipelined requests sit in its buffer. So the
+// server overrides `process_and_close_socket` (a virtual that cpp-httplib's own SSLServer
+// overrides too) and runs each connection here: its own buffered stream with deadlines, framing
+// judged before routing (http/framing.hpp), every declared body read or discarded before the next
+// request, or the connection closed after the answer.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "http/framing.hpp"
+
+namespace httplib {
+class Server;
+struct Request;
+} // namespace httplib
+
+namespace tunemantra::http {
+
+struct edge_limits {
+  std::chrono::milliseconds head_timeout{10'000};      ///< a whole request head, from its first byte
+  std::chrono::milliseconds read_timeout{10'000};      ///< the longest gap between pieces of a body
+  std::chrono::milliseconds write_timeout{10'000};     ///< the longest wait for the client to take more of an answer
+  std::chrono::milliseconds keep_alive_timeout{5'000}; ///< an idle connection waits this long for its next request
+  std::size_t keep_alive_max = 10'000;                 ///< requests on one connection
+  std::uint64_t drain_max = 8u << 20;                  ///< unread body bytes discarded to keep the connection
+  std::chrono::milliseconds linger{1'000};             ///< reading what a client still sends after we close
+};
+
+/// What the connection loop knows of the request this thread is serving. The middleware reads its
+/// framing and tells it how the connection must end.
+class exchange {
+public:
+  const framing& frame() const { return frame_; }
+  /// The answer says `Connection: close` and the connection ends after it.
+  void close_after();
+  bool closing() const { return close_; }
+  /// A handler read the body to its end (a chunked body's end cannot be counted from outside).
+  void body_read() { body_read_ = true; }
+  /// The answer leaves the body unread: the connection stays only if the rest can be dropped.
+  void body_left_unread() {
+    if (!drainable_)
+      close_after();
+  }
+
+private:
+  friend class connection_loop;
+  httplib::Request* request_ = nullptr; ///< the request being served, to mark it `Connection: close`
+  framing frame_;
+  std::uint64_t head_end_ = 0; ///< stream bytes consumed when the head had been read
+  bool head_read_ = false;
+  bool close_ = false;
+  bool body_read_ = false;
+  bool drainable_ = true; ///< an unread body is small enough to read and drop after the answer
+};
+
+/// The exchange being served on this thread; null outside the connection loop.
+exchange* current_exchange();
+
+/// A cpp-httplib server (TLS when `tls_cert_file` is set) whose connections run through the loop.
+/// Throws std::runtime_error when the certificate or key cannot be loaded.
+std::unique_ptr<httplib::Server> make_edge_server(const std::string& tls_cert_file, const std::string& tls_key_file,
+                                                  const edge_limits& limits);
+
+} // namespace tunemantra::http
