@@ -73,6 +73,17 @@ void run_sales_import(persistence::store& store, std::int64_t id, const std::str
   end_job(store, id, failed);
 }
 
+void abandon_job(persistence::store& store, const std::string& kind, std::int64_t id, const std::string& reason) {
+  if (kind != "sales_import")
+    return;
+  const auto job = store.find_job(id);
+  const auto spec = job ? json::parse(job->payload, nullptr, false) : json();
+  const auto report_id = spec.is_object() ? spec.value("reportId", std::int64_t{0}) : 0;
+  const auto report = report_id > 0 ? store.sales().find_report(report_id) : std::nullopt;
+  if (report && report->status == "importing")
+    store.sales().fail_report(report_id, json::array({{{"line", 0}, {"message", "the import failed: " + reason}}}).dump());
+}
+
 job_actor::behavior_type blocking_job(self_ptr self, job_context ctx, std::int64_t job_id, blocking_work work) {
   init_job_actor(self, ctx, job_id);
   auto* store = ctx.store;
@@ -96,7 +107,7 @@ job_actor::behavior_type blocking_job(self_ptr self, job_context ctx, std::int64
     [=](step_atom) {},
     [=](done_atom, std::int64_t, bool) {},
     [=](finished_atom) { self->quit(); },
-    [=](failed_atom, const std::string& reason) { self->quit(caf::make_error(ec::unavailable, reason)); },
+    [=](failed_atom, const std::string& reason, bool transient) { self->quit(job_exit(reason, transient)); },
     [=](lost_atom, const std::string& reason) { self->quit(caf::make_error(ec::lease_lost, reason)); },
   };
 }

@@ -32,6 +32,11 @@ void end_job(persistence::store& store, std::int64_t job, domain::job_update upd
 /// unmatched rows, or failed with the file's problems by line.
 void run_sales_import(persistence::store& store, std::int64_t job, const std::string& payload);
 
+/// Releases what a job held once the supervisor gave up on it (the job is already failed): a
+/// sales import's report is failed too, so it stops holding its file's SHA-256 and MessageId and
+/// a corrected file can be sent. Other kinds hold nothing beyond their row.
+void abandon_job(persistence::store& store, const std::string& kind, std::int64_t job, const std::string& reason);
+
 /// domain::royalties::calculate on the period in the payload; succeeded with its totals, or
 /// failed (the period back to open) with what was missing.
 void run_royalty_calculation(persistence::store& store, std::int64_t job, const std::string& payload);

@@ -572,7 +572,7 @@ job_actor::behavior_type distribution_job(self_ptr self, job_context ctx, std::i
       }
     },
     [=](finished_atom) { self->quit(); },
-    [=](failed_atom, const std::string& reason) { self->quit(caf::make_error(ec::unavailable, reason)); },
+    [=](failed_atom, const std::string& reason, bool transient) { self->quit(job_exit(reason, transient)); },
     [=](lost_atom, const std::string& reason) { self->quit(caf::make_error(ec::lease_lost, reason)); },
   };
 }

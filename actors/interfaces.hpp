@@ -52,8 +52,9 @@ using job_actor = caf::typed_actor<
   caf::reacts_to<done_atom, std::int64_t, bool>,
   // The job reached its terminal status in the store: the actor ends normally.
   caf::reacts_to<finished_atom>,
-  // A store call failed with this reason: the actor ends with an error and gets restarted.
-  caf::reacts_to<failed_atom, std::string>,
+  // Work on the executor threw this reason (transient: the store could not be reached): the actor
+  // ends with an error and gets restarted; a deterministic error that repeats ends the job.
+  caf::reacts_to<failed_atom, std::string, bool>,
   // A write was refused because another node holds the job's lease now: the actor ends, no restart.
   caf::reacts_to<lost_atom, std::string>>;
 

@@ -81,8 +81,8 @@ job_actor::behavior_type sleep_job(self_ptr self, job_context ctx, std::int64_t 
       auto& st = self->state;
       const auto next = static_cast<int>(st.done + 1);
       if (domain::sleep_should_crash(st.spec, static_cast<int>(st.attempt), next))
-        throw std::runtime_error("sleep job crashed on purpose before step " + std::to_string(next) + " (attempt "
-                                 + std::to_string(st.attempt) + ")");
+        throw std::runtime_error("sleep job crashed on purpose before step " + std::to_string(next)
+                                 + (st.spec.crash_same ? "" : " (attempt " + std::to_string(st.attempt) + ")"));
       const auto id = st.job_id;
       const auto total = st.spec.steps;
       auto* store = st.ctx.store;
@@ -103,7 +103,7 @@ job_actor::behavior_type sleep_job(self_ptr self, job_context ctx, std::int64_t 
         schedule_step(self);
     },
     [=](finished_atom) { self->quit(); },
-    [=](failed_atom, const std::string& reason) { self->quit(caf::make_error(ec::unavailable, reason)); },
+    [=](failed_atom, const std::string& reason, bool transient) { self->quit(job_exit(reason, transient)); },
     [=](lost_atom, const std::string& reason) { self->quit(caf::make_error(ec::lease_lost, reason)); },
   };
 }

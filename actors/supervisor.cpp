@@ -60,19 +60,27 @@ bool is_lease_lost(const caf::error& reason) {
   return reason && reason.category() == caf::atom("tunemantra") && static_cast<ec>(reason.code()) == ec::lease_lost;
 }
 
-/// Records the final crash and marks the job failed, in that order, on one executor task.
-void give_up(self_ptr self, std::int64_t id, const supervisor_state::entry& e) {
+/// Records the final crash, marks the job failed and releases what the job held (abandon_job),
+/// in that order, on one executor task.
+void give_up(self_ptr self, std::int64_t id, const supervisor_state::entry& e, const std::string& reason) {
   auto& ctx = self->state.ctx;
   ctx.stats->restart_limit_hits++;
-  const auto reason = "restart limit reached: " + std::to_string(e.restarts.size()) + " restarts within "
-                      + std::to_string(ctx.jobs.restart_period_ms) + " ms; last error: " + e.last_error;
   log::warn("supervisor gave up on job", {{"job", std::to_string(id)}, {"reason", reason}});
   auto* store = ctx.store;
   const auto error = e.last_error;
-  retire(self, id, [store, id, reason, error] {
+  const auto kind = e.kind;
+  retire(self, id, [store, id, kind, reason, error] {
     store->append_event(id, "crash", "job actor crashed: " + error);
     store->update_job(id, domain::job_update{domain::job_status::failed, reason});
+    abandon_job(*store, kind, id, reason);
   });
+}
+
+/// A deterministic error (not a store outage) seen again after a restart will not go away by
+/// restarting: the job fails now with it, instead of after every restart the limit allows.
+bool same_error_again(const caf::down_msg& msg, const supervisor_state::entry& e, const std::string& error) {
+  const bool internal = msg.reason.category() == caf::atom("tunemantra") && static_cast<ec>(msg.reason.code()) == ec::internal;
+  return internal && !e.restarts.empty() && error == e.last_error;
 }
 
 } // namespace
@@ -147,14 +155,21 @@ void supervisor_state::on_down(self_ptr self, const caf::down_msg& msg) {
     }
     return;
   }
-  e.last_error = describe(msg.reason);
+  const auto error_now = describe(msg.reason);
+  const bool repeated = same_error_again(msg, e, error_now);
+  e.last_error = error_now;
+  if (repeated) {
+    give_up(self, id, e, "failed again with the same error after a restart: " + error_now);
+    return;
+  }
   const auto now = clock::now();
   e.crashed_at = now;
   const auto period = std::chrono::milliseconds{ctx.jobs.restart_period_ms};
   while (!e.restarts.empty() && now - e.restarts.front() > period)
     e.restarts.pop_front();
   if (static_cast<int>(e.restarts.size()) >= ctx.jobs.max_restarts) {
-    give_up(self, id, e);
+    give_up(self, id, e, "restart limit reached: " + std::to_string(e.restarts.size()) + " restarts within "
+                           + std::to_string(ctx.jobs.restart_period_ms) + " ms; last error: " + e.last_error);
     return;
   }
   auto* store = ctx.store;

@@ -73,6 +73,17 @@ std::string_view strip_cr(std::string_view text) {
   return text;
 }
 
+/// Text from a file is UTF-8 or the line is refused: nothing stored may be unreadable later.
+std::optional<std::string> utf8_problem(std::string_view text) {
+  const auto at = invalid_utf8_at(text);
+  if (at == std::string_view::npos)
+    return std::nullopt;
+  static constexpr char hex[] = "0123456789ABCDEF";
+  const auto byte = static_cast<unsigned char>(text[at]);
+  return std::string("the line is not UTF-8: byte 0x") + hex[byte >> 4] + hex[byte & 15] + " at column "
+         + std::to_string(at + 1);
+}
+
 } // namespace
 
 std::optional<micros> parse_micros(std::string_view text) {
@@ -235,6 +246,8 @@ std::string dsr_message_id(std::string_view line) {
 void dsr_parser::line(std::string_view text) {
   ++line_;
   text = strip_cr(text);
+  if (auto bad = utf8_problem(text))
+    return fail(*bad);
   if (text.empty() || text.front() == '#')
     return; // comments (often column headers) and blank lines are not records
   ++records_;
@@ -456,6 +469,8 @@ csv_parser::csv_parser(sink on_usage, std::size_t max_problems)
 void csv_parser::line(std::string_view text) {
   ++line_;
   text = strip_cr(text);
+  if (auto bad = utf8_problem(text))
+    return fail(*bad);
   if (text.empty() || text.front() == '#')
     return;
   auto cells = split_csv(text);

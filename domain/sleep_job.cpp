@@ -35,6 +35,13 @@ std::optional<sleep_spec> parse_sleep_spec(std::string_view payload, std::string
       || !read_int(j, "crashTimes", 0, 1000, spec.crash_times, error)
       || !read_int(j, "crashAtStep", 1, 100000, spec.crash_at_step, error))
     return std::nullopt;
+  if (j.contains("crashSame")) {
+    if (!j["crashSame"].is_boolean()) {
+      error = "crashSame must be true or false";
+      return std::nullopt;
+    }
+    spec.crash_same = j["crashSame"].get<bool>();
+  }
   return spec;
 }
 

@@ -13,9 +13,11 @@ struct sleep_spec {
   int step_ms = 100;      ///< 0..60000
   int crash_times = 0;    ///< crash on the first `crash_times` attempts ...
   int crash_at_step = 1;  ///< ... when about to run this step
+  bool crash_same = false; ///< crash with the same message every time (not naming the attempt)
 };
 
-/// Parses a sleep job's payload (`{"steps": 10, "stepMs": 50, "crashTimes": 2, "crashAtStep": 3}`).
+/// Parses a sleep job's payload (`{"steps": 10, "stepMs": 50, "crashTimes": 2, "crashAtStep": 3,
+/// "crashSame": false}`).
 /// On failure returns nullopt and puts a one-line reason into `error`.
 std::optional<sleep_spec> parse_sleep_spec(std::string_view payload, std::string& error);
 

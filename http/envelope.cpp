@@ -47,7 +47,7 @@ json time_or_null(const std::optional<domain::millis>& t) {
 void send_data(httplib::Response& res, int status, json data, json meta) {
   res.status = status;
   json body = {{"data", std::move(data)}, {"meta", std::move(meta)}, {"error", nullptr}};
-  res.set_content(body.dump(), "application/json");
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
 void send_error(httplib::Response& res, std::string_view code, std::string_view message, json details) {
@@ -55,7 +55,7 @@ void send_error(httplib::Response& res, std::string_view code, std::string_view 
   json body = {{"data", nullptr},
                {"meta", json::object()},
                {"error", {{"message", message}, {"code", code}, {"details", std::move(details)}}}};
-  res.set_content(body.dump(), "application/json");
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
 } // namespace tunemantra::http

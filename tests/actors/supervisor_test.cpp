@@ -137,6 +137,19 @@ TEST_P(job_runtime_test, after_exactly_the_restart_limit_the_job_fails_with_its_
   EXPECT_EQ(rt.stats().restart_limit_hits, 1u);
 }
 
+TEST_P(job_runtime_test, the_same_error_after_a_restart_fails_the_job_at_once) {
+  cfg_.jobs.max_restarts = 5;
+  const auto id = sleep_job(R"({"steps": 3, "stepMs": 1, "crashTimes": 100, "crashAtStep": 2, "crashSame": true})");
+  job_runtime rt{cfg_, *store_};
+  const auto j = wait_terminal(id);
+  EXPECT_EQ(j.status, job_status::failed);
+  EXPECT_NE(j.error.find("failed again with the same error after a restart: "), std::string::npos) << j.error;
+  EXPECT_NE(j.error.find("crashed on purpose before step 2"), std::string::npos) << j.error;
+  EXPECT_EQ(j.attempts, 2); // one restart, not five
+  EXPECT_EQ(events_of(id, "restart").size(), 1u);
+  EXPECT_EQ(events_of(id, "crash").size(), 2u);
+}
+
 TEST_P(job_runtime_test, a_job_left_running_by_a_dead_daemon_is_adopted_and_resumes) {
   const auto id = sleep_job(R"({"steps": 6, "stepMs": 5})");
   // What a daemon killed after step 3 leaves behind.

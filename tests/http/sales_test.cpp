@@ -95,6 +95,35 @@ TEST_P(sales_api, a_broken_file_is_refused_whole_and_may_be_sent_again_fixed) {
   EXPECT_EQ(wait_terminal(alice_, body_of(r)["data"]["job"]["id"].get<std::int64_t>())["status"], "succeeded");
 }
 
+TEST_P(sales_api, bytes_that_are_not_utf8_are_refused_by_line_and_never_break_a_later_read) {
+  const auto release = ready_release(alice_, 1);
+  const auto [isrc, upc] = isrc_and_upc(alice_, release);
+  // A DSR whose first line is not UTF-8: refused once with the line, not crash-looped, and the
+  // corrected file is taken afterwards.
+  auto r = upload(alice_, std::string("NOTHEAD\x92\n") + dsr("MSG-300", isrc, upc), "text/tab-separated-values");
+  ASSERT_EQ(r->status, 202) << r->body;
+  auto done = wait_terminal(alice_, body_of(r)["data"]["job"]["id"].get<std::int64_t>());
+  EXPECT_EQ(done["status"], "failed") << done.dump();
+  EXPECT_EQ(done["attempts"], 1) << done.dump();
+  EXPECT_EQ(done["result"]["problems"][0]["line"], 1);
+  EXPECT_EQ(done["result"]["problems"][0]["message"], "the line is not UTF-8: byte 0x92 at column 8");
+  r = upload(alice_, dsr("MSG-300", isrc, upc), "text/tab-separated-values");
+  ASSERT_EQ(r->status, 202) << r->body;
+  EXPECT_EQ(wait_terminal(alice_, body_of(r)["data"]["job"]["id"].get<std::int64_t>())["status"], "succeeded");
+
+  // A CSV row whose platform is not UTF-8: refused, and every read afterwards answers 200.
+  const std::string csv = "platform,period,territory,isrc,upc,use_type,quantity,net_revenue,currency\n"
+                          "S\xff,2026-01,GB," + isrc + ",,stream,10,1.50,EUR\n";
+  r = upload(alice_, csv, "text/csv");
+  ASSERT_EQ(r->status, 202) << r->body;
+  const auto report_id = body_of(r)["data"]["report"]["id"].get<std::int64_t>();
+  done = wait_terminal(alice_, body_of(r)["data"]["job"]["id"].get<std::int64_t>());
+  EXPECT_EQ(done["status"], "failed") << done.dump();
+  EXPECT_EQ(done["result"]["problems"][0]["line"], 2);
+  EXPECT_EQ(as(alice_).Get("/api/sales-reports/" + std::to_string(report_id))->status, 200);
+  EXPECT_EQ(as(alice_).Get("/api/analytics/releases/" + std::to_string(release) + "?groupBy=platform")->status, 200);
+}
+
 TEST_P(sales_api, csv_reports_and_bad_requests) {
   const auto [isrc, upc] = isrc_and_upc(alice_, ready_release(alice_, 1));
   const std::string csv = "platform,period,territory,isrc,upc,use_type,quantity,net_revenue,currency\n"
