@@ -1,4 +1,5 @@
 #include "domain/sales_report.hpp"
+#include "domain/report_lines.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -12,6 +13,8 @@
 #include "domain/time.hpp"
 
 namespace tunemantra::domain::sales {
+
+using namespace lines;
 
 namespace {
 
@@ -29,35 +32,9 @@ std::optional<std::int64_t> parse_count(std::string_view text) {
   return v;
 }
 
-std::vector<std::string_view> split_tabs(std::string_view line) {
-  std::vector<std::string_view> cells;
-  std::size_t start = 0;
-  for (;;) {
-    const auto end = line.find('\t', start);
-    cells.push_back(line.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos)
-      return cells;
-    start = end + 1;
-  }
-}
 
-std::string_view cell(const std::vector<std::string_view>& cells, std::size_t i) {
-  return i < cells.size() ? cells[i] : std::string_view{};
-}
 
-/// The calendar year now, worked out again at most once a minute (ISRC checks ask per line).
-int current_year() {
-  thread_local millis checked = 0;
-  thread_local int year = 0;
-  const auto now = now_millis();
-  if (year == 0 || now - checked > 60'000) {
-    year = std::stoi(format_rfc3339(now).substr(0, 4));
-    checked = now;
-  }
-  return year;
-}
 
-bool is_territory(std::string_view t) { return t == "Worldwide" || is_country_code(t); }
 
 int days_in_month(int year, int month) {
   static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -67,22 +44,7 @@ int days_in_month(int year, int month) {
 
 std::string two(int v) { return (v < 10 ? "0" : "") + std::to_string(v); }
 
-std::string_view strip_cr(std::string_view text) {
-  if (!text.empty() && text.back() == '\r')
-    text.remove_suffix(1);
-  return text;
-}
 
-/// Text from a file is UTF-8 or the line is refused: nothing stored may be unreadable later.
-std::optional<std::string> utf8_problem(std::string_view text) {
-  const auto at = invalid_utf8_at(text);
-  if (at == std::string_view::npos)
-    return std::nullopt;
-  static constexpr char hex[] = "0123456789ABCDEF";
-  const auto byte = static_cast<unsigned char>(text[at]);
-  return std::string("the line is not UTF-8: byte 0x") + hex[byte >> 4] + hex[byte & 15] + " at column "
-         + std::to_string(at + 1);
-}
 
 } // namespace
 
@@ -225,213 +187,6 @@ void problem_list::add(long long line, std::string message) {
   ++count_;
   if (kept_.size() < max_)
     kept_.push_back({line, std::move(message)});
-}
-
-dsr_parser::dsr_parser(sink on_usage, std::size_t max_problems)
-  : on_usage_(std::move(on_usage)), problems_(max_problems) {}
-
-std::optional<std::int64_t> dsr_parser::count_cell(const std::vector<std::string_view>& cells, std::size_t i,
-                                                   const char* name) {
-  const auto v = parse_count(cell(cells, i));
-  if (!v)
-    fail(std::string(name) + " must be a whole number, not \"" + std::string(cell(cells, i)) + "\"");
-  return v;
-}
-
-std::string dsr_message_id(std::string_view line) {
-  const auto cells = split_tabs(strip_cr(line));
-  return cells[0] == "HEAD" ? std::string(cell(cells, 4)) : std::string();
-}
-
-void dsr_parser::line(std::string_view text) {
-  ++line_;
-  text = strip_cr(text);
-  if (auto bad = utf8_problem(text))
-    return fail(*bad);
-  if (text.empty() || text.front() == '#')
-    return; // comments (often column headers) and blank lines are not records
-  ++records_;
-  const auto cells = split_tabs(text);
-  const auto type = cells[0];
-  if (foot_seen_)
-    return fail("a " + std::string(type) + " record after FOOT");
-  if (type == "HEAD")
-    return on_head(cells);
-  if (stage_ == stage::start)
-    return fail("the file must start with a HEAD record, not " + std::string(type));
-  if (type.size() == 4 && type.starts_with("SY") && all_digits(type.substr(2)))
-    return on_summary(cells);
-  if (type == "RE01" || type == "RE02" || type == "AS01" || type == "AS02")
-    return on_block_record(cells);
-  if (type == "SU01" || type == "SU02" || type == "SU03")
-    return on_usage(cells);
-  if (type == "FOOT")
-    return on_foot(cells);
-  fail("unknown record type \"" + std::string(type) + "\"");
-}
-
-void dsr_parser::on_head(const std::vector<std::string_view>& cells) {
-  if (stage_ != stage::start)
-    return fail("a second HEAD record");
-  stage_ = stage::head;
-  if (cells.size() < 12)
-    return fail("HEAD has " + std::to_string(cells.size()) + " cells; it needs at least 12 (up to SenderName)");
-  header_.profile = std::string(cells[2]);
-  header_.message_id = std::string(cells[4]);
-  header_.usage_start = std::string(cells[8]);
-  header_.usage_end = std::string(cells[9]);
-  header_.sender = std::string(cells[11]);
-  header_.recipient = std::string(cell(cells, 14));
-  if (header_.message_id.empty())
-    fail("HEAD MessageId is empty");
-  if (header_.sender.empty())
-    fail("HEAD SenderName is empty");
-  if (!is_calendar_date(header_.usage_start) || !is_calendar_date(header_.usage_end))
-    fail("HEAD UsageStartDate and UsageEndDate must be dates (YYYY-MM-DD), not \"" + header_.usage_start + "\" and \""
-         + header_.usage_end + "\"");
-  else if (header_.usage_end < header_.usage_start)
-    fail("HEAD UsageEndDate is before UsageStartDate");
-}
-
-void dsr_parser::on_summary(const std::vector<std::string_view>& cells) {
-  if (stage_ == stage::blocks)
-    return fail("summary record " + std::string(cells[0]) + " after the usage blocks began");
-  stage_ = stage::summaries;
-  if (cells.size() < 9)
-    return fail(std::string(cells[0]) + " has " + std::to_string(cells.size()) + " cells; it needs at least 9 (up to TotalUsages)");
-  summary s;
-  s.line = line_;
-  s.record_type = std::string(cells[0]);
-  s.id = std::string(cells[1]);
-  s.channel = std::string(cells[2]);
-  s.commercial_model = std::string(cells[4]);
-  s.use_type = std::string(cells[5]);
-  s.territory = std::string(cells[6]);
-  if (s.id.empty())
-    fail("SummaryRecordId is empty");
-  if (!is_territory(s.territory))
-    fail("Territory \"" + s.territory + "\" is not an ISO 3166-1 code or Worldwide");
-  if (auto total = count_cell(cells, 8, "TotalUsages"))
-    s.total_usages = *total;
-  const auto revenue = cell(cells, 11);
-  if (!revenue.empty()) {
-    if (auto v = parse_micros(revenue))
-      s.net_revenue = *v;
-    else
-      fail("NetRevenue \"" + std::string(revenue) + "\" is not a decimal number");
-    s.currency = std::string(cell(cells, 10));
-    if (!is_currency_code(s.currency))
-      fail("CurrencyOfReporting \"" + s.currency + "\" is not an ISO 4217 code");
-  }
-  if (!summaries_.emplace(s.id, s).second)
-    fail("SummaryRecordId " + s.id + " appears twice");
-}
-
-void dsr_parser::on_block_record(const std::vector<std::string_view>& cells) {
-  if (stage_ == stage::head)
-    return fail(std::string(cells[0]) + " before any summary record");
-  stage_ = stage::blocks;
-  const auto block = cell(cells, 1);
-  if (block.empty())
-    return fail(std::string(cells[0]) + " has no BlockId");
-  if (block != block_) {
-    block_ = std::string(block);
-    release_icpn_.clear();
-    resource_isrc_.clear();
-    ++blocks_;
-  }
-  const auto reference = std::string(cell(cells, 2));
-  if (cells[0].starts_with("RE")) {
-    const auto icpn = cell(cells, 6);
-    if (icpn.empty()) {
-      release_icpn_[reference] = "";
-    } else if (auto checked = check_gtin(icpn)) {
-      release_icpn_[reference] = *checked.value;
-    } else {
-      fail("ICPN \"" + std::string(icpn) + "\": " + checked.problem);
-    }
-    return;
-  }
-  const auto isrc = cell(cells, 4);
-  if (isrc.empty()) {
-    resource_isrc_[reference] = "";
-  } else if (auto checked = check_isrc(isrc, current_year())) {
-    resource_isrc_[reference] = *checked.value;
-  } else {
-    fail("ISRC \"" + std::string(isrc) + "\": " + checked.problem);
-  }
-}
-
-void dsr_parser::on_usage(const std::vector<std::string_view>& cells) {
-  if (stage_ == stage::head)
-    return fail(std::string(cells[0]) + " before any summary record");
-  stage_ = stage::blocks;
-  const auto block = cell(cells, 1);
-  if (block != block_)
-    return fail(std::string(cells[0]) + " in block \"" + std::string(block) + "\" does not follow that block's RE/AS records");
-  const auto summary_id = std::string(cell(cells, 2));
-  const auto it = summaries_.find(summary_id);
-  if (it == summaries_.end())
-    return fail("SummaryRecordId \"" + summary_id + "\" names no summary record");
-  usage u;
-  u.line = line_;
-  u.summary_id = summary_id;
-  if (const auto release = std::string(cell(cells, 4)); !release.empty()) {
-    const auto r = release_icpn_.find(release);
-    if (r == release_icpn_.end())
-      return fail("TransactedRelease \"" + release + "\" is not in block " + block_);
-    u.upc = r->second;
-  }
-  if (const auto resource = std::string(cell(cells, 5)); !resource.empty()) {
-    const auto r = resource_isrc_.find(resource);
-    if (r == resource_isrc_.end())
-      return fail("TransactedResource \"" + resource + "\" is not in block " + block_);
-    u.isrc = r->second;
-  }
-  const auto quantity = count_cell(cells, 7, cells[0] == "SU02" ? "NumberOfStreams" : "NumberOfUsages");
-  if (!quantity)
-    return;
-  u.quantity = *quantity;
-  it->second.usages_seen += u.quantity;
-  u.platform = header_.sender;
-  u.territory = it->second.territory;
-  u.usage_start = header_.usage_start;
-  u.usage_end = header_.usage_end;
-  u.use_type = cell(cells, 10).empty() ? it->second.use_type : std::string(cell(cells, 10));
-  u.currency = it->second.currency;
-  if (problems_.empty())
-    on_usage_(u); // once a problem is found the file is refused: stop handing rows out
-}
-
-void dsr_parser::on_foot(const std::vector<std::string_view>& cells) {
-  foot_seen_ = true;
-  stage_ = stage::foot;
-  if (cells.size() < 6)
-    return fail("FOOT has " + std::to_string(cells.size()) + " cells; it needs 6");
-  const auto lines = count_cell(cells, 1, "NumberOfLinesInFile");
-  const auto summaries = count_cell(cells, 3, "NumberOfSummaryRecords");
-  const auto blocks = count_cell(cells, 4, "NumberOfBlocksInFile");
-  if (lines && *lines != records_)
-    fail("FOOT NumberOfLinesInFile is " + std::to_string(*lines) + " but the file has " + std::to_string(records_)
-         + " records (HEAD to FOOT, comments not counted)");
-  if (summaries && *summaries != static_cast<std::int64_t>(summaries_.size()))
-    fail("FOOT NumberOfSummaryRecords is " + std::to_string(*summaries) + " but the file has "
-         + std::to_string(summaries_.size()));
-  if (blocks && *blocks != blocks_)
-    fail("FOOT NumberOfBlocksInFile is " + std::to_string(*blocks) + " but the file has " + std::to_string(blocks_));
-}
-
-void dsr_parser::finish() {
-  if (records_ == 0)
-    return problems_.add(0, "the file has no records");
-  if (!foot_seen_)
-    fail("no FOOT record: the file is truncated");
-  if (summaries_.empty() && records_ > 0)
-    fail("no summary record (SYxx)");
-  for (const auto& [id, s] : summaries_)
-    if (s.usages_seen != s.total_usages && problems_.empty())
-      problems_.add(s.line, "summary " + id + " says TotalUsages " + std::to_string(s.total_usages)
-                              + " but its usage records add up to " + std::to_string(s.usages_seen));
 }
 
 // --- CSV ----------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 #pragma once
-// Sales reports as platforms send them: the DDEX DSR flat file (Basic Audio Profile, see
-// ../shared/ddex/DSR-NOTES.md) and TuneMantra's CSV format (docs/sales-reports.md). Both parsers
+// Sales reports as platforms send them: the DDEX DSR flat file (every profile version whose
+// layouts are in domain/dsr_layouts.tsv, see docs/sales-reports.md) and TuneMantra's CSV format (docs/sales-reports.md). Both parsers
 // take one line at a time, so a file of any size streams through with memory bounded by its
 // summaries and the current block, and hand each usage row to a callback. Every problem is kept
 // with its line number; a file with any problem must be rejected whole by the caller.
@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,30 +87,41 @@ struct usage {
   std::optional<micros> revenue; ///< CSV: on the row; DSR: allocated from the summary (allocate_revenue)
   std::string currency;
   std::string summary_id; ///< DSR: the summary record it belongs to
+  std::string iswc;       ///< DSR: the musical work of the resource (MW01 / AS02), when given
+  std::string work_title;
 };
 
-/// A DSR summary record (SYxx): where the revenue of its usage rows comes from.
+/// A DSR summary record (SYxx of any kind): where the revenue of its usage rows comes from.
 struct summary {
   long long line = 0;
   std::string id, record_type, channel, commercial_model, use_type, territory, currency;
+  /// The usages its revenue is shared over: the first of Usages, UsagesInReportingPeriod,
+  /// UsagesInSubPeriod, AllocatedUsages, TotalUsages that the record gives.
   std::int64_t total_usages = 0;
-  micros net_revenue = 0;
-  std::int64_t usages_seen = 0; ///< sum of NumberOfUsages of the usage rows that name it
+  micros net_revenue = 0;       ///< NetRevenue, or AllocatedNetRevenue for a layout without it
+  std::int64_t usages_seen = 0; ///< usages of the rows that share its revenue
 };
 
 struct dsr_header {
-  std::string message_id, sender, recipient, usage_start, usage_end, profile;
+  std::string message_id, sender, recipient, usage_start, usage_end, profile, profile_version;
+  std::int64_t file_number = 1, number_of_files = 1;
 };
 
-/// The DSR flat-file parser. Feed every line in order (without its line end; a trailing CR is
-/// dropped), then finish().
+struct profile_layout;
+struct record_layout;
+
+/// The DSR flat-file reader, by profile and version as DDEX's XSDs define them (domain/dsr_profile.hpp):
+/// HEAD's Profile and ProfileVersion choose the record layouts, every cell is checked against
+/// its layout, and the records are read by cell name. Feed every line in order (without its
+/// line end; a trailing CR is dropped), then finish().
 class dsr_parser {
 public:
   using sink = std::function<void(const usage&)>;
   explicit dsr_parser(sink on_usage, std::size_t max_problems = 100);
+  ~dsr_parser();
 
   void line(std::string_view text);
-  /// Checks what only the end can tell: FOOT present, its counts, usages per summary.
+  /// Checks what only the end can tell: FOOT present, usages per summary.
   void finish();
 
   bool ok() const { return problems_.empty(); }
@@ -121,26 +133,27 @@ public:
   long long lines() const { return line_; }
 
 private:
-  enum class stage { start, head, summaries, blocks, foot };
+  struct block_state;
   void fail(std::string message) { problems_.add(line_, std::move(message)); }
   void on_head(const std::vector<std::string_view>& cells);
-  void on_summary(const std::vector<std::string_view>& cells);
-  void on_block_record(const std::vector<std::string_view>& cells);
-  void on_usage(const std::vector<std::string_view>& cells);
-  void on_foot(const std::vector<std::string_view>& cells);
-  std::optional<std::int64_t> count_cell(const std::vector<std::string_view>& cells, std::size_t i, const char* name);
+  bool check_cells(const record_layout& layout, const std::vector<std::string_view>& cells);
+  void on_summary(const record_layout& layout, const std::vector<std::string_view>& cells);
+  void on_block_record(const record_layout& layout, const std::vector<std::string_view>& cells);
+  void on_usage(const record_layout& layout, const std::vector<std::string_view>& cells);
+  void on_foot(const record_layout& layout, const std::vector<std::string_view>& cells);
+  const record_layout* layout_of(std::string_view type);
 
   sink on_usage_;
   problem_list problems_;
-  long long line_ = 0, records_ = 0;
-  stage stage_ = stage::start;
+  long long line_ = 0, records_ = 0, blocks_ = 0;
+  const profile_layout* profile_ = nullptr;
+  bool halted_ = false; ///< an unsupported profile or a missing HEAD: nothing more is read
+  bool foot_seen_ = false;
   dsr_header header_;
   std::map<std::string, summary> summaries_;
-  // The current block: its id and what its RE/AS records said (references -> ICPN / ISRC).
-  std::string block_;
-  std::map<std::string, std::string> release_icpn_, resource_isrc_;
-  long long blocks_ = 0;
-  bool foot_seen_ = false;
+  std::unique_ptr<block_state> block_;
+  std::string last_type_;                 ///< records come in runs: the last type looked up ...
+  const record_layout* last_layout_ = nullptr; ///< ... and its layout
 };
 
 /// The MessageId of a DSR's HEAD record line (tab-separated, CR allowed); empty when `line` is not

@@ -247,6 +247,8 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
     std::map<std::string, sales::running_allocation> shares;
     const sales::dsr_parser* parser = nullptr;
     sales::dsr_parser parse([&](const sales::usage& u) {
+      if (u.revenue) // the usage carries its own revenue (UGC SU03)
+        return take(u);
       auto it = shares.find(u.summary_id);
       if (it == shares.end()) {
         const auto& all = parser->summaries();

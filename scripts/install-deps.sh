@@ -10,6 +10,7 @@ PACKAGES=(
   openssl libssl-dev libsystemd-dev libpugixml-dev libxml2-dev libxml2-utils libcli11-dev
   libsndfile1-dev libebur128-dev libpng-dev libjpeg62-turbo-dev
   iso-codes postgresql postgresql-client sqlite3 curl systemd python3 wrk nginx-light
+  python3-protobuf python3-six
 )
 
 missing=()

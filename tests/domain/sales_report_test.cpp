@@ -69,162 +69,17 @@ TEST(sales_period, days_months_quarters_years_and_ranges) {
     EXPECT_FALSE(parse_period(bad)) << bad;
 }
 
-/// A DSR file: HEAD, two summaries (streams in GB with revenue, downloads in US), three blocks.
-std::vector<std::string> good_dsr() {
-  return {
-    "#HEAD\tMessageVersion\tProfile\tProfileVersion\tMessageId\t...",
-    "HEAD\tdsrf/1.4/2\tBasicAudioProfile\t1.3\tMSG-0001\t2026-11-02T10:00:00Z\t1\t1\t2026-10-01\t2026-10-31\t"
-    "PADPIDA2010120601U\tStreamCo\tPremium\tPADPIDA2014120301X\tTuneMantra\tAll",
-    "SY01\tS1\tStreamCo Premium\tPADPIDA2010120601U\tSubscriptionModel\tOnDemandStream\tGB\tPremium\t600\t1000\tGBP\t"
-    "123.456789\t0\tGBP\t1",
-    "SY02\tS2\tStreamCo Store\tPADPIDA2010120601U\tPayAsYouGoModel\tPermanentDownload\tUS\tStore\t3\t\tUSD\t2.97",
-    "RE01\tB1\tR1\tDSP-R1\t\tCAT1\t036000291452\tThe Artist\t\tFirst Single\t\tSingle\tLabel\t(P) 2026 Label\tLabel",
-    "AS01\tB1\tA1\tDSP-A1\tGBAYE2400001\tFirst Single\t\tThe Artist\t\tPT3M21S\tSoundRecording",
-    "SU02\tB1\tS1\tT1\tR1\tA1\tYes\t400\t\t\tOnDemandStream",
-    "RE01\tB2\tR2\tDSP-R2\t\tCAT2\t4006381333931\tThe Artist\t\tSecond\t\tSingle\tLabel\t(P) 2026 Label\tLabel",
-    "AS01\tB2\tA2\tDSP-A2\tGB-AYE-24-00002\tSecond\t\tThe Artist\t\tPT2M05S\tSoundRecording",
-    "SU02\tB2\tS1\tT2\tR2\tA2\tYes\t200\t\t\tOnDemandStream",
-    "SU01\tB2\tS2\tT3\tR2\tA2\tYes\t3\t0.99\t\tPermanentDownload",
-    "AS01\tB3\tA3\tDSP-A3\t\tUnknown\t\tSomeone\t\tPT1M\tSoundRecording",
-    "FOOT\t12\t12\t2\t3\t3",
-  };
-}
-
 struct parsed {
   std::vector<usage> rows;
   std::vector<problem> problems;
   std::map<std::string, summary> summaries;
 };
 
-parsed parse_dsr(const std::vector<std::string>& lines, const std::string& line_end = "") {
-  parsed out;
-  dsr_parser p([&](const usage& u) { out.rows.push_back(u); });
-  for (const auto& l : lines)
-    p.line(l + line_end);
-  p.finish();
-  out.problems = p.problems();
-  out.summaries = p.summaries();
-  return out;
-}
-
 std::string problems_text(const std::vector<problem>& problems) {
   std::string out;
   for (const auto& p : problems)
     out += "line " + std::to_string(p.line) + ": " + p.message + "\n";
   return out;
-}
-
-TEST(dsr_parser, reads_a_good_file_with_comments_and_crlf) {
-  for (const std::string end : {"", "\r"}) {
-    const auto r = parse_dsr(good_dsr(), end);
-    ASSERT_TRUE(r.problems.empty()) << problems_text(r.problems);
-    ASSERT_EQ(r.rows.size(), 3u);
-    EXPECT_EQ(r.rows[0].isrc, "GBAYE2400001");
-    EXPECT_EQ(r.rows[0].upc, "036000291452");
-    EXPECT_EQ(r.rows[0].quantity, 400);
-    EXPECT_EQ(r.rows[0].territory, "GB");
-    EXPECT_EQ(r.rows[0].platform, "StreamCo");
-    EXPECT_EQ(r.rows[0].usage_start, "2026-10-01");
-    EXPECT_EQ(r.rows[0].currency, "GBP");
-    EXPECT_EQ(r.rows[0].line, 7);
-    EXPECT_EQ(r.rows[1].isrc, "GBAYE2400002"); // normalised
-    EXPECT_EQ(r.rows[2].use_type, "PermanentDownload");
-    EXPECT_EQ(r.rows[2].summary_id, "S2");
-    EXPECT_EQ(r.summaries.at("S1").net_revenue, 123'456'789);
-    EXPECT_EQ(r.summaries.at("S1").usages_seen, 600);
-    EXPECT_EQ(r.summaries.at("S2").net_revenue, 2'970'000);
-  }
-}
-
-TEST(dsr_parser, head_summary_and_foot_alone_mean_no_usage) {
-  const auto r = parse_dsr({good_dsr()[1], "SY01\tS1\tX\tY\tSubscriptionModel\tOnDemandStream\tWorldwide\tX\t0", "FOOT\t3\t3\t1\t0\t0"});
-  EXPECT_TRUE(r.problems.empty()) << problems_text(r.problems);
-  EXPECT_TRUE(r.rows.empty());
-}
-
-/// The problems of `lines` as text; the file must have been refused.
-std::string refused(const std::vector<std::string>& lines) {
-  const auto r = parse_dsr(lines);
-  EXPECT_FALSE(r.problems.empty());
-  return problems_text(r.problems);
-}
-
-TEST(dsr_parser, refuses_a_truncated_file) {
-  auto lines = good_dsr();
-  lines.resize(8);
-  EXPECT_NE(refused(lines).find("line 8: no FOOT record: the file is truncated"), std::string::npos);
-  EXPECT_NE(refused({}).find("no records"), std::string::npos);
-}
-
-TEST(dsr_parser, refuses_wrong_foot_counts) {
-  auto lines = good_dsr();
-  lines.back() = "FOOT\t13\t13\t3\t2\t2";
-  const auto text = refused(lines);
-  EXPECT_NE(text.find("line 13: FOOT NumberOfLinesInFile is 13 but the file has 12 records"), std::string::npos) << text;
-  EXPECT_NE(text.find("NumberOfSummaryRecords is 3 but the file has 2"), std::string::npos) << text;
-  EXPECT_NE(text.find("NumberOfBlocksInFile is 2 but the file has 3"), std::string::npos) << text;
-  lines.back() = "FOOT\t12\tx";
-  EXPECT_NE(refused(lines).find("FOOT has 3 cells"), std::string::npos);
-}
-
-TEST(dsr_parser, reports_bad_numbers_dates_identifiers_and_records_with_their_lines) {
-  auto lines = good_dsr();
-  lines[6] = "SU02\tB1\tS1\tT1\tR1\tA1\tYes\t4OO\t\t\tOnDemandStream";
-  auto text = refused(lines);
-  EXPECT_NE(text.find("line 7: NumberOfStreams must be a whole number, not \"4OO\""), std::string::npos) << text;
-
-  lines = good_dsr();
-  lines[2] = "SY01\tS1\tX\tY\tSubscriptionModel\tOnDemandStream\tGB\tPremium\t600\t1000\tGBP\t12,5";
-  text = refused(lines);
-  EXPECT_NE(text.find("line 3: NetRevenue \"12,5\" is not a decimal number"), std::string::npos) << text;
-
-  lines = good_dsr();
-  lines[1].replace(lines[1].find("2026-10-31"), 10, "2026-10-32");
-  EXPECT_NE(refused(lines).find("line 2: HEAD UsageStartDate and UsageEndDate must be dates"), std::string::npos);
-
-  lines = good_dsr();
-  lines[5] = "AS01\tB1\tA1\tDSP-A1\tNOTANISRC\tFirst Single";
-  EXPECT_NE(refused(lines).find("line 6: ISRC \"NOTANISRC\""), std::string::npos);
-
-  lines = good_dsr();
-  lines.insert(lines.begin() + 4, "ZZ99\tsomething");
-  EXPECT_NE(refused(lines).find("line 5: unknown record type \"ZZ99\""), std::string::npos);
-
-  lines = good_dsr();
-  lines[6] = "SU02\tB1\tS9\tT1\tR1\tA1\tYes\t400";
-  EXPECT_NE(refused(lines).find("line 7: SummaryRecordId \"S9\" names no summary record"), std::string::npos);
-
-  lines = good_dsr();
-  lines[6] = "SU02\tB1\tS1\tT1\tR1\tA7\tYes\t400";
-  EXPECT_NE(refused(lines).find("line 7: TransactedResource \"A7\" is not in block B1"), std::string::npos);
-
-  lines = good_dsr();
-  lines.push_back("SU02\tB3\tS1\tT9\t\tA3\tYes\t1");
-  EXPECT_NE(refused(lines).find("line 14: a SU02 record after FOOT"), std::string::npos);
-
-  lines = good_dsr();
-  lines.erase(lines.begin() + 1); // no HEAD
-  EXPECT_NE(refused(lines).find("line 2: the file must start with a HEAD record"), std::string::npos);
-}
-
-TEST(dsr_parser, usage_rows_must_add_up_to_their_summary) {
-  auto lines = good_dsr();
-  lines[6] = "SU02\tB1\tS1\tT1\tR1\tA1\tYes\t399\t\t\tOnDemandStream";
-  EXPECT_NE(refused(lines).find("line 3: summary S1 says TotalUsages 600 but its usage records add up to 599"),
-            std::string::npos);
-}
-
-TEST(dsr_parser, stops_handing_out_rows_after_the_first_problem_and_caps_the_list) {
-  std::vector<std::string> lines = good_dsr();
-  lines.insert(lines.begin() + 4, 300, "ZZ99");
-  int rows = 0;
-  dsr_parser p([&](const usage&) { ++rows; }, 10);
-  for (const auto& l : lines)
-    p.line(l);
-  p.finish();
-  EXPECT_EQ(rows, 0);
-  EXPECT_EQ(p.problems().size(), 10u);
-  EXPECT_GE(p.problem_count(), 300);
 }
 
 parsed parse_csv(const std::vector<std::string>& lines) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/http/delivery_fixture.hpp"
+#include "tests/support/dsr_writer.hpp"
 
 namespace tunemantra::http {
 namespace {
@@ -17,20 +18,32 @@ protected:
 
   /// A DSR for one summary of 10.00 GBP over 3 streams: 2 of `isrc` (on release `upc`), 1 of an
   /// ISRC nobody has. `foot` false leaves the FOOT out (a truncated file).
+  /// A Basic Audio Profile 1.2 report (CRLF line ends): one subscription summary of 3 streams for
+  /// 10.00 GBP; a release with the caller's track and someone else's. Without `foot`, truncated.
   static std::string dsr(const std::string& message_id, const std::string& isrc, const std::string& upc, bool foot = true) {
-    std::string text =
-      "#HEAD\tMessageVersion\r\n"
-      "HEAD\tdsrf/1.4/2\tBasicAudioProfile\t1.3\t" + message_id + "\t2026-11-02T10:00:00Z\t1\t1\t2026-10-01\t2026-10-31\t"
-      "PADPIDA2010120601U\tStreamCo\tPremium\tPADPIDA2014120301X\tTuneMantra\tAll\r\n"
-      "SY01\tS1\tStreamCo Premium\tPADPIDA2010120601U\tSubscriptionModel\tOnDemandStream\tGB\tPremium\t3\t10\tGBP\t10.00\r\n"
-      "RE01\tB1\tR1\t\t\t\t" + upc + "\tThe Artist\t\tTitle\r\n"
-      "AS01\tB1\tA1\t\t" + isrc + "\tSong\r\n"
-      "AS01\tB1\tA2\t\tGBAYE2499999\tSomeone else's\r\n"
-      "SU02\tB1\tS1\tT1\tR1\tA1\tYes\t2\r\n"
-      "SU02\tB1\tS1\tT2\t\tA2\tYes\t1\r\n";
-    if (foot)
-      text += "FOOT\t8\t8\t1\t1\t1\r\n";
-    return text;
+    test::dsr_writer w("BasicAudioProfile", "1.2");
+    w.comment("HEAD\tMessageVersion");
+    w.head(message_id, "StreamCo", "2026-10-01", "2026-10-31");
+    w.record("SY01.01", {{"SummaryRecordId", "S1"}, {"CommercialModel", "SubscriptionModel"}, {"UseType", "OnDemandStream"},
+                         {"Territory", "GB"}, {"ServiceDescription", "Premium"}, {"Usages", "3"}, {"Subscribers", "10"},
+                         {"CurrencyOfReporting", "GBP"}, {"NetRevenue", "10.00"}});
+    w.record("RE01", {{"BlockId", "1"}, {"ReleaseReference", "R1"}, {"DspReleaseId", "r1"}, {"ICPN", upc},
+                      {"DisplayArtistName", "The Artist"}, {"Title", "Title"}});
+    for (const auto& [ref, code] : {std::pair{"A1", isrc}, std::pair{"A2", std::string("GBAYE2499999")}})
+      w.record("AS02.02", {{"BlockId", "1"}, {"ResourceReference", ref}, {"DspResourceId", std::string("dsp-") + ref},
+                           {"ISRC", code}, {"Title", "Song"}, {"DisplayArtistName", "The Artist"},
+                           {"ResourceType", "SoundRecording"}});
+    w.record("SU02", {{"BlockId", "1"}, {"SummaryRecordId", "S1"}, {"SalesTransactionId", "T1"}, {"TransactedRelease", "R1"},
+                      {"TransactedResource", "A1"}, {"IsRoyaltyBearing", "true"}, {"NumberOfStreams", "2"}});
+    w.record("SU02", {{"BlockId", "1"}, {"SummaryRecordId", "S1"}, {"SalesTransactionId", "T2"}, {"TransactedResource", "A2"},
+                      {"IsRoyaltyBearing", "true"}, {"NumberOfStreams", "1"}});
+    auto text = w.finish();
+    if (!foot)
+      text.erase(text.rfind("FOOT"));
+    std::string crlf;
+    for (const char c : text)
+      crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    return crlf;
   }
 
   std::pair<std::string, std::string> isrc_and_upc(const std::string& key, std::int64_t release) {

@@ -1,0 +1,55 @@
+#pragma once
+// Writes DDEX DSR flat files for tests and benchmarks, cell by cell in the order of a profile
+// version's layouts (domain/dsr_layouts.tsv, from DDEX's XSDs): a record is given as
+// name -> value, every other cell is left empty. FOOT is written with the counts the standard
+// defines. Every file written this way is checked by DDEX's own checker in CI (dsr_check_test).
+
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <string>
+
+#include "domain/dsr_profile.hpp"
+
+namespace tunemantra::test {
+
+class dsr_writer {
+public:
+  using cells = std::map<std::string, std::string>;
+  /// Throws std::invalid_argument for a profile version without layouts.
+  /// With `out`, records are written there as they come (finish() then returns nothing).
+  dsr_writer(const std::string& profile, const std::string& version, std::ostream* out = nullptr);
+
+  /// HEAD with the usual cells filled (MessageVersion, dates, sender DPID ...); `extra` overrides.
+  dsr_writer& head(const std::string& message_id, const std::string& sender, const std::string& start,
+                   const std::string& end, const cells& extra = {});
+  /// Any record of the profile; throws std::invalid_argument for an unknown type or cell name.
+  dsr_writer& record(const std::string& type, const cells& values);
+  dsr_writer& comment(const std::string& text);
+  dsr_writer& blank();
+  /// FOOT with NumberOfLinesInFile (every line, FOOT included), the summary and block counts; the
+  /// whole file.
+  std::string finish();
+
+  /// A file name as DDEX names DSR files: DSR_Recipient_Sender_Service_Period_Territory_1of1_Created.tsv
+  static std::string file_name(const std::string& recipient, const std::string& sender, const std::string& service,
+                               const std::string& period, const std::string& territory);
+
+private:
+  const domain::sales::profile_layout* profile_;
+  std::string text_;
+  long long lines_ = 0, summaries_ = 0;
+  std::ostream* out_;
+  std::string last_block_;
+  long long blocks_ = 0; ///< BlockId changes, as a reader counts blocks
+  void emit(const std::string& line);
+};
+
+/// DDEX's checker (../shared/tools/dsr-check) on `file`: its output, and whether it passed.
+struct dsr_check_result {
+  bool passed = false;
+  std::string output;
+};
+dsr_check_result dsr_check(const std::filesystem::path& file);
+
+} // namespace tunemantra::test
