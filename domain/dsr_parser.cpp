@@ -56,14 +56,24 @@ std::string_view kind_of(std::string_view type) { return type.substr(0, 2); }
 /// What the current block said: release and resource references -> identifiers, and works.
 struct dsr_parser::block_state {
   std::string id;
-  std::unordered_map<std::string, std::string> release_icpn;  ///< ReleaseReference -> ICPN ("" for RE02)
-  std::unordered_map<std::string, std::string> resource_isrc; ///< ResourceReference -> ISRC
-  std::unordered_map<std::string, std::string> dsp_resource;  ///< DspResourceId -> ResourceReference
+  text_map<std::string> release_icpn;  ///< ReleaseReference -> ICPN ("" for RE02)
+  text_map<std::string> resource_isrc; ///< ResourceReference -> ISRC
+  text_map<std::string> dsp_resource;  ///< DspResourceId -> ResourceReference
   struct work {
     std::string iswc, title;
   };
-  std::unordered_map<std::string, work> works; ///< ResourceReference -> its musical work
-  std::string last_resource;                   ///< the resource an MW01 that follows belongs to
+  text_map<work> works;      ///< ResourceReference -> its musical work
+  std::string last_resource; ///< the resource an MW01 that follows belongs to
+
+  /// A new block: emptied, keeping the maps' memory (a report has a block per few lines).
+  void start(std::string_view block) {
+    id = block;
+    release_icpn.clear();
+    resource_isrc.clear();
+    dsp_resource.clear();
+    works.clear();
+    last_resource.clear();
+  }
 };
 
 dsr_parser::dsr_parser(sink on_usage, std::size_t max_problems)
@@ -220,8 +230,7 @@ void dsr_parser::on_block_record(const record_layout& layout, const std::vector<
     return fail(layout.type + " before any summary record");
   auto& b = *block_;
   if (const auto id = value(layout, cells, "BlockId"); id != b.id) {
-    b = block_state{};
-    b.id = std::string(id);
+    b.start(id);
     ++blocks_;
   }
   const auto kind = kind_of(layout.type);
@@ -268,7 +277,7 @@ void dsr_parser::on_block_record(const record_layout& layout, const std::vector<
 
 void dsr_parser::on_usage(const record_layout& layout, const std::vector<std::string_view>& cells) {
   auto& b = *block_;
-  auto summary_id = std::string(value(layout, cells, "SummaryRecordId"));
+  auto summary_id = value(layout, cells, "SummaryRecordId");
   if (summary_id.empty() && layout.index_of("NetRevenue")) { // optional on SU03.02
     if (summaries_.size() != 1)
       return fail(layout.type + " names no SummaryRecordId and the file has " + std::to_string(summaries_.size()) +
@@ -277,40 +286,43 @@ void dsr_parser::on_usage(const record_layout& layout, const std::vector<std::st
   }
   const auto it = summaries_.find(summary_id);
   if (it == summaries_.end())
-    return fail("SummaryRecordId \"" + summary_id + "\" names no summary record");
+    return fail("SummaryRecordId \"" + std::string(summary_id) + "\" names no summary record");
   usage u;
   u.line = line_;
   u.summary_id = summary_id;
-  if (const auto release = std::string(value(layout, cells, "TransactedRelease")); !release.empty()) {
+  if (const auto release = value(layout, cells, "TransactedRelease"); !release.empty()) {
     const auto r = b.release_icpn.find(release);
     if (r == b.release_icpn.end())
-      return fail("TransactedRelease \"" + release + "\" is not in block " + b.id);
+      return fail("TransactedRelease \"" + std::string(release) + "\" is not in block " + b.id);
     u.upc = r->second;
   }
-  auto resource = std::string(value(layout, cells, "TransactedResource"));
-  if (const auto dsp = std::string(value(layout, cells, "DspResourceId")); resource.empty() && !dsp.empty()) {
+  auto resource = value(layout, cells, "TransactedResource");
+  if (const auto dsp = value(layout, cells, "DspResourceId"); resource.empty() && !dsp.empty()) {
     const auto r = b.dsp_resource.find(dsp);
     if (r == b.dsp_resource.end())
-      return fail("DspResourceId \"" + dsp + "\" is not in block " + b.id);
+      return fail("DspResourceId \"" + std::string(dsp) + "\" is not in block " + b.id);
     resource = r->second;
   }
+  if (resource.empty() && u.upc.empty() && b.resource_isrc.size() == 1) // a UGC video (SU03.01) with its one recording
+    resource = b.resource_isrc.begin()->first;
   if (!resource.empty()) {
     const auto r = b.resource_isrc.find(resource);
     if (r == b.resource_isrc.end())
-      return fail("TransactedResource \"" + resource + "\" is not in block " + b.id);
+      return fail("TransactedResource \"" + std::string(resource) + "\" is not in block " + b.id);
     u.isrc = r->second;
     if (const auto w = b.works.find(resource); w != b.works.end()) {
       u.iswc = w->second.iswc;
       u.work_title = w->second.title;
     }
   }
+  const bool own_revenue = layout.index_of("NetRevenue").has_value(); // SU03: the usage carries its own revenue
   const auto [quantity_name, quantity] = first_given(layout, cells, {"Usages", "NumberOfStreams"});
-  const auto n = whole(quantity);
+  const auto n = quantity.empty() && own_revenue ? std::optional<std::int64_t>(0) : whole(quantity);
   if (!n)
     return fail(layout.type + " " + std::string(quantity_name.empty() ? "Usages" : quantity_name) +
                 " must be a whole number, not \"" + std::string(quantity) + "\"");
   u.quantity = *n;
-  if (layout.index_of("NetRevenue")) { // SU03: the usage carries its own revenue
+  if (own_revenue) {
     u.revenue = parse_micros(value(layout, cells, "NetRevenue")).value_or(0);
   } else {
     it->second.usages_seen += u.quantity;

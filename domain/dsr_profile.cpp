@@ -125,12 +125,12 @@ std::vector<std::string_view> fields(std::string_view line) {
 } // namespace
 
 std::optional<std::size_t> record_layout::index_of(std::string_view name) const {
-  const auto it = by_name.find(std::string(name));
+  const auto it = by_name.find(name);
   return it == by_name.end() ? std::nullopt : std::optional<std::size_t>(it->second);
 }
 
 const record_layout* profile_layout::record(std::string_view type) const {
-  const auto it = records.find(std::string(type));
+  const auto it = records.find(type);
   return it == records.end() ? nullptr : &it->second;
 }
 

@@ -13,6 +13,14 @@
 
 namespace tunemantra::domain::sales {
 
+/// Hashes std::string and std::string_view alike, so lookups by a view allocate nothing.
+struct text_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+/// A map from text, looked up by std::string_view without a copy.
+template <class T> using text_map = std::unordered_map<std::string, T, text_hash, std::equal_to<>>;
+
 /// How a cell's text is checked (the XSD type it has; DDEX types read as text).
 enum class cell_type { text, integer, decimal, boolean, date, datetime, duration };
 
@@ -34,13 +42,13 @@ struct record_layout {
   /// The index of the cell called `name`, if this record has one.
   std::optional<std::size_t> index_of(std::string_view name) const;
 
-  std::unordered_map<std::string, std::size_t> by_name;
+  text_map<std::size_t> by_name;
 };
 
 struct profile_layout {
   std::string name;    ///< "BasicAudioProfile"
   std::string version; ///< "1.2"
-  std::unordered_map<std::string, record_layout> records;
+  text_map<record_layout> records;
   const record_layout* record(std::string_view type) const;
 };
 

@@ -102,6 +102,9 @@ struct summary {
   std::int64_t usages_seen = 0; ///< usages of the rows that share its revenue
 };
 
+/// Summaries by SummaryRecordId, looked up by a view of the cell.
+using summary_map = std::map<std::string, summary, std::less<>>;
+
 struct dsr_header {
   std::string message_id, sender, recipient, usage_start, usage_end, profile, profile_version;
   std::int64_t file_number = 1, number_of_files = 1;
@@ -129,7 +132,7 @@ public:
   /// Problems beyond max_problems are counted, not kept.
   long long problem_count() const { return problems_.count(); }
   const dsr_header& header() const { return header_; }
-  const std::map<std::string, summary>& summaries() const { return summaries_; }
+  const summary_map& summaries() const { return summaries_; }
   long long lines() const { return line_; }
 
 private:
@@ -150,7 +153,7 @@ private:
   bool halted_ = false; ///< an unsupported profile or a missing HEAD: nothing more is read
   bool foot_seen_ = false;
   dsr_header header_;
-  std::map<std::string, summary> summaries_;
+  summary_map summaries_;
   std::unique_ptr<block_state> block_;
   std::string last_type_;                 ///< records come in runs: the last type looked up ...
   const record_layout* last_layout_ = nullptr; ///< ... and its layout

@@ -64,8 +64,9 @@ const route* router::match(std::string_view method, std::string_view path, path_
   if (path.empty() || path.front() != '/')
     return nullptr;
   const auto parts = split(path);
+  const std::string_view wanted = method == "HEAD" ? "GET" : method; // HEAD is GET without the body (RFC 9110 §9.3.2)
   for (const auto& r : routes_) {
-    if (r.method != method)
+    if (r.method != wanted)
       continue;
     params.clear();
     if (segments_match(r, parts, &params))
@@ -81,8 +82,11 @@ std::vector<std::string> router::methods_for(std::string_view path) const {
     return out;
   const auto parts = split(path);
   for (const auto& r : routes_)
-    if (segments_match(r, parts, nullptr) && std::find(out.begin(), out.end(), r.method) == out.end())
+    if (segments_match(r, parts, nullptr) && std::find(out.begin(), out.end(), r.method) == out.end()) {
       out.push_back(r.method);
+      if (r.method == "GET")
+        out.push_back("HEAD");
+    }
   return out;
 }
 

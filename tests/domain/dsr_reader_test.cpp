@@ -22,7 +22,7 @@ struct read_result {
   std::vector<usage> rows;
   std::vector<problem> problems;
   dsr_header header;
-  std::map<std::string, summary> summaries;
+  summary_map summaries;
 };
 
 read_result read(const std::string& text) {
@@ -334,6 +334,89 @@ TEST(dsr_reader, basic_audio_profile_1_1_reads_its_own_layouts) {
   EXPECT_EQ(r.summaries.at("D1").net_revenue, 1000'000'000);
   EXPECT_EQ(r.rows[1].quantity, 3);
   EXPECT_EQ(r.rows[1].use_type, "OnDemandStream");
+}
+
+TEST(dsr_reader, basic_audio_profile_1_0_and_ugc_profile_1_1_1) {
+  dsr_writer w("BasicAudioProfile", "1.0");
+  w.head("MSG-BAP10", "OldCo", "2025-12-01", "2025-12-31");
+  w.record("SY02", {{"SummaryRecordId", "1"},
+                    {"CommercialModel", "SubscriptionModel"},
+                    {"UseType", "OnDemandStream"},
+                    {"Territory", "SE"},
+                    {"ServiceDescription", "Premium"},
+                    {"Usages", "9"},
+                    {"Currency", "SEK"},
+                    {"NetRevenue", "4.5"}});
+  w.record("RE01", {{"BlockId", "1"},
+                    {"ReleaseReference", "R1"},
+                    {"DspReleaseId", "r1"},
+                    {"ICPN", "036000291452"},
+                    {"DisplayArtistName", "A"},
+                    {"Title", "T"}});
+  w.record("AS01", {{"BlockId", "1"},
+                    {"ResourceReference", "A1"},
+                    {"DspResourceId", "a1"},
+                    {"ISRC", "SEABC2500001"},
+                    {"Title", "T"},
+                    {"DisplayArtistName", "A"},
+                    {"Duration", "PT2M30.5S"},
+                    {"ResourceType", "SoundRecording"}});
+  w.record("MW01", {{"BlockId", "1"}, {"DspWorkId", "w1"}, {"ISWC", "T0345246801"}, {"Title", "The Work"}});
+  w.record("SU02", {{"BlockId", "1"},
+                    {"SummaryRecordId", "1"},
+                    {"SalesTransactionId", "t1"},
+                    {"TransactedRelease", "R1"},
+                    {"TransactedResource", "A1"},
+                    {"NumberOfStreams", "9"}});
+  auto text = w.finish();
+  expect_conformant(text, "OldCo", "SE");
+  auto r = read(text);
+  ASSERT_TRUE(r.problems.empty()) << describe(r.problems);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].isrc, "SEABC2500001");
+  EXPECT_EQ(r.rows[0].upc, "036000291452");
+  EXPECT_EQ(r.rows[0].iswc, "T0345246801");
+  EXPECT_EQ(r.rows[0].currency, "SEK");
+  EXPECT_EQ(r.summaries.at("1").net_revenue, 4'500'000);
+
+  dsr_writer u("UgcProfile", "1.1.1");
+  u.head("MSG-UGC111", "VidCo", "2026-03-01", "2026-03-31");
+  u.record("SY02.01", {{"SummaryRecordId", "1"},
+                       {"CommercialModel", "AdvertisementSupportedModel"},
+                       {"UseType", "OnDemandStream"},
+                       {"Territory", "Worldwide"},
+                       {"ServiceDescription", "Free"},
+                       {"Usages", "70"},
+                       {"Currency", "USD"},
+                       {"NetRevenue", "0.07"}});
+  u.record("AS01", {{"BlockId", "1"},
+                    {"ResourceReference", "A1"},
+                    {"DspResourceId", "a1"},
+                    {"ISRC", "USRC12600001"},
+                    {"Title", "Song"},
+                    {"DisplayArtistName", "A"},
+                    {"Duration", "PT3M"},
+                    {"ResourceType", "SoundRecording"}});
+  u.record("RU01", {{"BlockId", "1"}, {"SummaryRecordId", "1"}, {"DspReleaseId", "video-1"}, {"Usages", "70"}});
+  u.record("SU03.01", {{"BlockId", "1"},
+                       {"SalesTransactionId", "s1"},
+                       {"SummaryRecordId", "1"},
+                       {"DspReleaseId", "video-1"},
+                       {"Usages", "70"},
+                       {"NetRevenue", "0.07"}});
+  u.record("LI01.01", {{"BlockId", "1"},
+                       {"RightsController", "TuneMantra"},
+                       {"RightSharePercentage", "100"},
+                       {"AllocatedNetRevenue", "0.07"},
+                       {"AllocatedAmount", "0.07"}});
+  text = u.finish();
+  expect_conformant(text, "VidCo", "Worldwide");
+  r = read(text);
+  ASSERT_TRUE(r.problems.empty()) << describe(r.problems);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].isrc, "USRC12600001"); // the video's one recording
+  EXPECT_EQ(r.rows[0].revenue, 70'000);
+  EXPECT_EQ(r.rows[0].territory, "Worldwide");
 }
 
 std::vector<std::string> lines_of(const std::string& text) {

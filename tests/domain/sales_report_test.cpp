@@ -72,7 +72,7 @@ TEST(sales_period, days_months_quarters_years_and_ranges) {
 struct parsed {
   std::vector<usage> rows;
   std::vector<problem> problems;
-  std::map<std::string, summary> summaries;
+  summary_map summaries;
 };
 
 std::string problems_text(const std::vector<problem>& problems) {

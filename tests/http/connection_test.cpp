@@ -167,6 +167,20 @@ TEST_F(connection_loop_test, a_large_body_on_any_method_is_refused_unread_and_en
   EXPECT_NE(a.text.find("Connection: close"), std::string::npos);
 }
 
+TEST_F(connection_loop_test, head_answers_wherever_get_does_without_a_body) {
+  const auto a = send("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nHEAD /api/jobs HTTP/1.1\r\nHost: x\r\n\r\n"
+                      "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                      2s);
+  EXPECT_EQ(a.statuses, statuses({200, 401, 200})) << a.text;
+  EXPECT_EQ(a.text.find("{\"status\":\"ok\"}"), a.text.rfind("{\"status\":\"ok\"}")) << "a HEAD answer had a body";
+  auto c = live_->client(key_);
+  const auto r = c.Head("/api/jobs/" + std::to_string(job_));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(r->body.empty());
+  EXPECT_FALSE(r->get_header_value("ETag").empty());
+}
+
 TEST_F(connection_loop_test, every_header_is_sent_once_on_refusals) {
   const auto a = send("GET /api/jobs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 2s);
   ASSERT_EQ(a.statuses, statuses({401})) << a.text;

@@ -2,6 +2,8 @@
 // the usage rows and matched to the account's recording and release; the same file refused with
 // 409; a broken file refused whole with its problems by line; CSV; bad requests.
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "tests/http/delivery_fixture.hpp"
@@ -57,6 +59,13 @@ protected:
 TEST_P(sales_api, a_dsr_is_imported_matched_and_split_exactly_and_the_same_file_is_refused) {
   const auto [isrc, upc] = isrc_and_upc(alice_, ready_release(alice_, 1));
   const auto file = dsr("MSG-100", isrc, upc);
+  { // the file a platform would send: DDEX's own checker passes it
+    test::temp_dir dir;
+    const auto path = dir.path() / test::dsr_writer::file_name("TuneMantra", "StreamCo", "Premium", "2026-10", "GB");
+    std::ofstream(path, std::ios::binary) << file;
+    const auto check = test::dsr_check(path);
+    EXPECT_TRUE(check.passed) << check.output;
+  }
   auto r = upload(alice_, file, "text/tab-separated-values");
   ASSERT_EQ(r->status, 202) << r->body;
   const auto accepted = body_of(r)["data"];

@@ -75,7 +75,7 @@ TEST_P(http_api, unknown_routes_wrong_methods_and_bad_ids_get_the_error_envelope
   EXPECT_TRUE(body_of(r)["data"].is_null());
   r = c.Delete("/api/jobs");
   EXPECT_EQ(r->status, 405);
-  EXPECT_EQ(r->get_header_value("Allow"), "GET");
+  EXPECT_EQ(r->get_header_value("Allow"), "GET, HEAD");
   EXPECT_EQ(body_of(r)["error"]["code"], "METHOD_NOT_ALLOWED");
   for (const char* path : {"/api/jobs/0", "/api/jobs/-1", "/api/jobs/abc", "/api/jobs/99999999999999999999",
                            "/api/jobs/1%27%20OR%201=1"}) {
@@ -361,7 +361,7 @@ TEST(router_matching, ids_must_be_positive_integers_and_methods_are_listed) {
   EXPECT_EQ(r.match("GET", "/api/jobs/42/", p), nullptr);
   EXPECT_EQ(r.match("GET", "/api/jobs", p), nullptr);
   EXPECT_EQ(r.match("PUT", "/api/jobs/1", p), nullptr);
-  EXPECT_EQ(r.methods_for("/api/jobs/7"), std::vector<std::string>{"GET"});
+  EXPECT_EQ(r.methods_for("/api/jobs/7"), (std::vector<std::string>{"GET", "HEAD"}));
   EXPECT_EQ(r.match("POST", "/api/jobs/7/cancel", p)->max_body, 10u);
   EXPECT_EQ(r.match("GET", "/api/jobs/7", p)->max_body, 1024u);
   EXPECT_EQ(r.largest_body(), 1024u);
