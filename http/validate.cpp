@@ -27,6 +27,33 @@ std::optional<json_body> json_body::parse(const httplib::Request& req, httplib::
   return json_body{std::move(*doc)};
 }
 
+namespace {
+
+/// Where a string (a value or a key) of `j` holds a NUL character, as a field path
+/// ("title", "scopes[2]", "meta.note"); nullopt when none does. NUL ends strings in C APIs, logs and
+/// some databases, so text that holds one means two different things in two places.
+std::optional<std::string> nul_at(const nlohmann::json& j, const std::string& path) {
+  const auto has_nul = [](const std::string& s) { return s.find('\0') != std::string::npos; };
+  if (j.is_string())
+    return has_nul(j.get_ref<const std::string&>()) ? std::optional<std::string>(path) : std::nullopt;
+  if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i)
+      if (auto at = nul_at(j[i], path + "[" + std::to_string(i) + "]"))
+        return at;
+  } else if (j.is_object()) {
+    for (const auto& [key, value] : j.items()) {
+      const auto here = path.empty() ? key : path + "." + key;
+      if (has_nul(key))
+        return here;
+      if (auto at = nul_at(value, here))
+        return at;
+    }
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
 std::optional<nlohmann::json> json_body::parse_json(const httplib::Request& req, httplib::Response& res) {
   const auto type = req.get_header_value("Content-Type");
   if (type.find("application/json") == std::string::npos) {
@@ -37,6 +64,11 @@ std::optional<nlohmann::json> json_body::parse_json(const httplib::Request& req,
   auto doc = nlohmann::json::parse(req.body, nullptr, false);
   if (doc.is_discarded()) {
     send_error(res, "MALFORMED_JSON", "the body is not valid JSON (or not valid UTF-8)");
+    return std::nullopt;
+  }
+  if (auto at = nul_at(doc, "")) {
+    send_error(res, "VALIDATION_ERROR", "text must not contain NUL (\\u0000)",
+               nlohmann::json::array({{{"field", *at}, {"message", "contains NUL (\\u0000)"}}}));
     return std::nullopt;
   }
   return doc;
@@ -78,8 +110,8 @@ std::optional<std::string> json_body::string(const std::string& field, bool requ
   return s;
 }
 
-std::optional<std::string> json_body::nested_string(const std::string& parent, const std::string& key,
-                                                    std::size_t min, std::size_t max) {
+std::optional<std::string> json_body::nested_string(const std::string& parent, const std::string& key, std::size_t min,
+                                                    std::size_t max) {
   const auto* object = get(parent, false);
   if (!object)
     return std::nullopt;
@@ -141,7 +173,8 @@ std::optional<long long> json_body::integer(const std::string& field, bool requi
   const auto* v = get(field, required);
   if (!v)
     return std::nullopt;
-  if (!v->is_number_integer() || (v->is_number_unsigned() && v->get<unsigned long long>() > 9'000'000'000'000'000'000ull)) {
+  if (!v->is_number_integer() ||
+      (v->is_number_unsigned() && v->get<unsigned long long>() > 9'000'000'000'000'000'000ull)) {
     invalid(field, "must be an integer");
     return std::nullopt;
   }

@@ -119,6 +119,16 @@ TEST_P(auth_api, malformed_bodies_get_clear_4xx_answers) {
   EXPECT_EQ(code_of(r), "MALFORMED_JSON");
   r = c.Post("/api/auth/register", "[1, 2]", "application/json");
   EXPECT_EQ(r->status, 400);
+  // NUL in any string, escaped or in a key, nested too: refused with where it is.
+  r = c.Post("/api/auth/register", R"({"username": "ab\u0000cd", "password": "x"})", "application/json");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(code_of(r), "VALIDATION_ERROR");
+  EXPECT_EQ(body_of(r)["error"]["details"][0]["field"], "username");
+  r = c.Post("/api/auth/register", R"({"meta": {"tags": ["a", "b\u0000"]}})", "application/json");
+  EXPECT_EQ(body_of(r)["error"]["details"][0]["field"], "meta.tags[1]");
+  r = c.Post("/api/auth/register", R"({"k\u0000": 1})", "application/json");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(code_of(r), "VALIDATION_ERROR");
   r = c.Post("/api/auth/register", "username=x", "application/x-www-form-urlencoded");
   EXPECT_EQ(r->status, 415);
   EXPECT_EQ(code_of(r), "UNSUPPORTED_MEDIA_TYPE");
