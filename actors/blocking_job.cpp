@@ -1,5 +1,8 @@
 #include "actors/blocking_job.hpp"
 
+#include <optional>
+#include <utility>
+
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <nlohmann/json.hpp>
@@ -15,6 +18,14 @@ namespace {
 using self_ptr = job_actor::stateful_pointer<blocking_job_state>;
 using nlohmann::json;
 
+/// The id in a sales import's payload (0 when there is none) and its report, if it exists.
+std::pair<std::int64_t, std::optional<persistence::sales_report>> report_of(persistence::store& store,
+                                                                            const std::string& payload) {
+  const auto spec = json::parse(payload, nullptr, false);
+  const auto id = spec.is_object() ? spec.value("reportId", std::int64_t{0}) : 0;
+  return {id, id > 0 ? store.sales().find_report(id) : std::nullopt};
+}
+
 } // namespace
 
 void end_job(persistence::store& store, std::int64_t id, domain::job_update update) {
@@ -26,9 +37,7 @@ void end_job(persistence::store& store, std::int64_t id, domain::job_update upda
 }
 
 void run_sales_import(persistence::store& store, std::int64_t id, const std::string& payload) {
-  const auto spec = json::parse(payload, nullptr, false);
-  const auto report_id = spec.is_object() ? spec.value("reportId", std::int64_t{0}) : 0;
-  const auto report = report_id > 0 ? store.sales().find_report(report_id) : std::nullopt;
+  const auto [report_id, report] = report_of(store, payload);
   if (!report)
     return end_job(store, id, {domain::job_status::failed, "no sales report " + std::to_string(report_id)});
   if (report->status != "importing")
@@ -77,9 +86,9 @@ void abandon_job(persistence::store& store, const std::string& kind, std::int64_
   if (kind != "sales_import")
     return;
   const auto job = store.find_job(id);
-  const auto spec = job ? json::parse(job->payload, nullptr, false) : json();
-  const auto report_id = spec.is_object() ? spec.value("reportId", std::int64_t{0}) : 0;
-  const auto report = report_id > 0 ? store.sales().find_report(report_id) : std::nullopt;
+  if (!job)
+    return;
+  const auto [report_id, report] = report_of(store, job->payload);
   if (report && report->status == "importing")
     store.sales().fail_report(report_id, json::array({{{"line", 0}, {"message", "the import failed: " + reason}}}).dump());
 }

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "domain/auth.hpp"
+#include "domain/report_lines.hpp"
 #include "domain/text.hpp"
 
 namespace tunemantra::domain::sales {
@@ -111,17 +112,6 @@ cell_type type_named(std::string_view xsd_type) {
   return it == types.end() ? cell_type::text : it->second;
 }
 
-std::vector<std::string_view> fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  for (std::size_t start = 0;;) {
-    const auto tab = line.find('\t', start);
-    out.push_back(line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start));
-    if (tab == std::string_view::npos)
-      return out;
-    start = tab + 1;
-  }
-}
-
 } // namespace
 
 std::optional<std::size_t> record_layout::index_of(std::string_view name) const {
@@ -148,7 +138,7 @@ std::vector<profile_layout> parse_dsr_layouts(std::string_view table) {
     ++line_no;
     if (line.empty() || line.front() == '#')
       continue;
-    const auto f = fields(line);
+    const auto f = lines::split_tabs(line);
     if (f[0] == "profile" && f.size() == 3) {
       out.push_back({std::string(f[1]), std::string(f[2]), {}});
       record = nullptr;

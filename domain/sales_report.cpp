@@ -1,5 +1,4 @@
 #include "domain/sales_report.hpp"
-#include "domain/report_lines.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -9,6 +8,7 @@
 #include "domain/auth.hpp"
 #include "domain/catalog.hpp"
 #include "domain/identifiers.hpp"
+#include "domain/report_lines.hpp"
 #include "domain/text.hpp"
 #include "domain/time.hpp"
 
@@ -32,10 +32,6 @@ std::optional<std::int64_t> parse_count(std::string_view text) {
   return v;
 }
 
-
-
-
-
 int days_in_month(int year, int month) {
   static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
@@ -43,8 +39,6 @@ int days_in_month(int year, int month) {
 }
 
 std::string two(int v) { return (v < 10 ? "0" : "") + std::to_string(v); }
-
-
 
 } // namespace
 

@@ -245,11 +245,6 @@ private:
   std::optional<steady::time_point> head_deadline_;
 };
 
-/// True for the methods whose body cpp-httplib reads (and hands to a handler's content reader).
-bool library_reads_body(const std::string& method) {
-  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
-}
-
 SSL* accept_tls(int fd, SSL_CTX* ctx, steady::time_point deadline) {
   SSL* ssl = ::SSL_new(ctx);
   if (!ssl)
@@ -280,6 +275,10 @@ void exchange::close_after() {
 }
 
 exchange* current_exchange() { return serving; }
+
+bool library_reads_body(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
 
 /// Serves the requests of one connection, one exchange at a time.
 class connection_loop {

@@ -59,6 +59,10 @@ private:
   bool drainable_ = true; ///< an unread body is small enough to read and drop after the answer
 };
 
+/// True for the methods whose body cpp-httplib reads (and hands to a handler's content reader);
+/// a body on any other method is the connection loop's to drop.
+bool library_reads_body(const std::string& method);
+
 /// The exchange being served on this thread; null outside the connection loop.
 exchange* current_exchange();
 

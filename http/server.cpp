@@ -176,7 +176,7 @@ void server::install_middleware() {
     // A request with a body refused here goes on to its body handler, which leaves the body to
     // the connection loop (post-routing then adds the security headers).
     const auto refuse = [&] {
-      if (req.method == "PUT" || req.method == "POST" || req.method == "PATCH" || req.method == "DELETE") {
+      if (library_reads_body(req.method)) {
         current.refused = true;
         return httplib::Server::HandlerResponse::Unhandled;
       }
@@ -193,20 +193,16 @@ void server::install_middleware() {
       }
       return refuse();
     }
-    // The body limit is checked before the body is read.
-    if (req.has_header("Content-Length")) {
-      const auto text = req.get_header_value("Content-Length");
-      char* end = nullptr;
-      const auto length = std::strtoull(text.c_str(), &end, 10);
-      const bool valid = !text.empty() && end && *end == '\0';
-      if (!valid || length > current.matched->max_body) {
-        security_headers(res);
-        send_error(res, "PAYLOAD_TOO_LARGE",
-                   "request body is larger than " + std::to_string(current.matched->max_body) + " bytes",
-                   {{"limit", current.matched->max_body}});
-        close_after(res);
-        return httplib::Server::HandlerResponse::Handled;
-      }
+    // The body limit is checked before the body is read, on the length the connection loop read
+    // from the head (a malformed or repeated Content-Length was refused above).
+    if (const auto* ex = current_exchange();
+        ex && ex->frame().body == body_kind::length && ex->frame().length > current.matched->max_body) {
+      security_headers(res);
+      send_error(res, "PAYLOAD_TOO_LARGE",
+                 "request body is larger than " + std::to_string(current.matched->max_body) + " bytes",
+                 {{"limit", current.matched->max_body}});
+      close_after(res);
+      return httplib::Server::HandlerResponse::Handled;
     }
     if (!admit(req, res))
       return refuse();
