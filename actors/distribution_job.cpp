@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/connector_error.hpp"
-#include "actors/ddex_folder.hpp"
+#include "actors/connectors/batch.hpp"
+#include "actors/connectors/registry.hpp"
 #include "actors/ec.hpp"
-#include "actors/http_connector.hpp"
 #include "actors/off_thread.hpp"
 #include "actors/platform_gate.hpp"
 #include "actors/sends_in_flight.hpp"
@@ -48,9 +48,16 @@ int backoff_ms(const job_context& ctx, int attempts) {
 }
 
 /// The transition that marks the delivery `delivering`: one more attempt, with its job event.
-persistence::delivery_transition start_send(const domain::delivery& d, const domain::platform& p) {
+/// A delivery to a batch connector gets its BatchId here, before its first send, and keeps it:
+/// a resend after a crash completes that batch instead of starting another.
+persistence::delivery_transition start_send(domain::delivery& d, const domain::platform& p) {
   persistence::delivery_change sending{delivery_status::delivering};
   sending.count_attempt = true;
+  if (d.batch_id.empty())
+    if (const auto* c = find_connector(p.connector.type); c && c->uses_batches()) {
+      d.batch_id = next_batch_id();
+      sending.batch_id = d.batch_id;
+    }
   sending.event = "sending " + d.message_id + " to " + p.name + " (attempt " + std::to_string(d.attempts + 1) + ")";
   return {d.id, {waiting_status(d), delivery_status::delivering}, std::move(sending)};
 }
@@ -75,10 +82,8 @@ bool finish_send(const job_context& ctx, package_cache& cache, const domain::del
     std::string batch;
     try {
       const auto pkg = package_of(ctx, cache, d);
-      if (p.connector.type == "ddex-folder")
-        batch = send_ddex_folder(p, *pkg, d, ctx.delivery, ctx.media_dir);
-      else
-        batch = send_http(p, *pkg, d, ctx.delivery);
+      const std::filesystem::path media(ctx.media_dir);
+      batch = connector_of(p).send({p, *pkg, d, ctx.delivery, media});
     } catch (...) {
       held.reset();
       throw;
@@ -310,9 +315,9 @@ struct ready_send {
 /// Marks claimed sends `delivering` (one more attempt) in one group commit; element i says
 /// whether send i may go. A send that may not (changed since it was read), or every one when
 /// the write fails, gives its in-flight claim back.
-std::vector<bool> begin_sends(const job_context& ctx, const std::vector<ready_send>& ready) {
+std::vector<bool> begin_sends(const job_context& ctx, std::vector<ready_send>& ready) {
   std::vector<persistence::delivery_transition> starts;
-  for (const auto& r : ready)
+  for (auto& r : ready)
     starts.push_back(start_send(r.d, r.p));
   std::vector<bool> started;
   try {
@@ -412,7 +417,7 @@ void start_handed(const job_context& ctx, const handoff& h) {
     if (!ctx.in_flight->claim(d->id, h.job_id, h.me) || !begin_sends(ctx, ready).front())
       return pass();
     h.gated->remove(h.delivery_id);
-    run_send(ctx, *d, *p, *h.cache, *h.gated, std::move(ready.front().slot));
+    run_send(ctx, ready.front().d, *p, *h.cache, *h.gated, std::move(ready.front().slot));
   } catch (const std::exception& e) {
     log::warn("starting a send failed", {{"job", std::to_string(h.job_id)}, {"delivery", std::to_string(h.delivery_id)},
                                          {"error", e.what()}});

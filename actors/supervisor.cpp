@@ -5,7 +5,7 @@
 
 #include "actors/ec.hpp"
 #include "actors/platform_gate.hpp"
-#include "actors/ddex_folder.hpp"
+#include "actors/acknowledgements.hpp"
 #include "actors/distribution_job.hpp"
 #include "actors/blocking_job.hpp"
 #include "actors/sleep_job.hpp"

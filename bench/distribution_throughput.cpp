@@ -25,6 +25,7 @@
 #include <thread>
 
 #include <soci/postgresql/soci-postgresql.h>
+#include <nlohmann/json.hpp>
 #include <soci/soci.h>
 
 #include "domain/crypto.hpp"
@@ -114,14 +115,14 @@ int main(int argc, char** argv) {
     p.max_concurrency = 8;
     p.rate_per_minute = 1'000'000;
     if (i % 2 == 1) {
-      p.connector = {};
-      p.connector.type = "ddex-folder";
-      p.connector.path = (dir.path() / ("drop" + std::to_string(i))).string();
-      p.connector.ack_path = (dir.path() / ("ack" + std::to_string(i))).string();
-      p.connector.recipient_dpid = "PADPIDA2011072101T";
-      p.connector.recipient_name = p.name;
-      std::filesystem::create_directories(p.connector.path);
-      std::filesystem::create_directories(p.connector.ack_path);
+      const auto drop = (dir.path() / ("drop" + std::to_string(i))).string();
+      const auto ack = (dir.path() / ("ack" + std::to_string(i))).string();
+      p.connector = tmn::domain::connector_from_stored(nlohmann::json{{"type", "ddex-folder"}, {"path", drop}, {"ackPath", ack},
+                                                                      {"recipientDpid", "PADPIDA2011072101T"},
+                                                                      {"recipientName", p.name}, {"manifest", "ern-c-sftp/16"}}
+                                                         .dump());
+      std::filesystem::create_directories(drop);
+      std::filesystem::create_directories(ack);
     }
     platform_ids.push_back(store->delivery().create_platform(p)->id);
   }

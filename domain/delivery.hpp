@@ -12,17 +12,16 @@
 
 namespace tunemantra::domain {
 
-/// How a platform receives deliveries. `ddex-folder`: ERN batches written to a folder (an SFTP
-/// drop mounted locally, say) and acknowledgement files read back; `http`: JSON posted to a URL.
+/// How a platform receives deliveries: the connector's type and its settings as stored, a JSON
+/// object with secrets (passwords, auth headers) included. Each connector type (actors/connectors/)
+/// reads and checks its own settings; the domain knows only that they exist.
 struct connector_config {
-  std::string type; ///< "ddex-folder" or "http"
-  // ddex-folder
-  std::string path, ack_path, recipient_dpid, recipient_name;
-  std::vector<ern_deal> deals; ///< empty: default_deals()
-  // http
-  std::string url, auth_header;
-  int timeout_ms = 10'000;
+  std::string type;     ///< a registered connector type: ddex-folder, sftp, http
+  std::string settings; ///< the whole JSON object as stored, "type" included
 };
+
+/// The connector stored as `text` (its type read from the object; empty when it has none).
+connector_config connector_from_stored(std::string text);
 
 struct platform {
   std::int64_t id = 0;
@@ -35,10 +34,6 @@ struct platform {
   connector_config connector;
   millis created_at = 0, updated_at = 0;
 };
-
-/// The connector as stored (with secrets) and as shown to API users (without).
-std::string connector_to_json(const connector_config& c);
-std::optional<connector_config> connector_from_json(std::string_view text, std::string& error);
 
 enum class delivery_status {
   pending, scheduled, delivering, delivered, acknowledged, rejected, failed, cancelled, takedown_pending, taken_down

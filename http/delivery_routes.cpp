@@ -15,6 +15,7 @@
 #include "domain/release_check.hpp"
 #include "domain/time.hpp"
 #include "persistence/readiness.hpp"
+#include "actors/connectors/connector.hpp"
 #include "http/auth.hpp"
 #include "http/catalog_json.hpp"
 #include "http/envelope.hpp"
@@ -29,23 +30,10 @@ namespace {
 using nlohmann::json;
 using domain::delivery_status;
 
-/// A platform as API users see it: the connector without its secret.
+/// A platform as API users see it: the connector as its type shows it, without secrets.
 json platform_json(const domain::platform& p) {
-  json connector = {{"type", p.connector.type}};
-  if (p.connector.type == "ddex-folder") {
-    connector["path"] = p.connector.path;
-    connector["ackPath"] = p.connector.ack_path;
-    connector["recipientDpid"] = p.connector.recipient_dpid;
-    connector["recipientName"] = p.connector.recipient_name;
-    json deals = json::array();
-    for (const auto& d : p.connector.deals)
-      deals.push_back({{"commercialModels", d.commercial_models}, {"useTypes", d.use_types}});
-    connector["deals"] = std::move(deals);
-  } else {
-    connector["url"] = p.connector.url;
-    connector["timeoutMs"] = p.connector.timeout_ms;
-    connector["hasAuthHeader"] = !p.connector.auth_header.empty();
-  }
+  const auto* c = actors::find_connector(p.connector.type);
+  json connector = c ? c->public_view(actors::settings_of(p)) : json{{"type", p.connector.type}};
   return {{"id", p.id},
           {"code", p.code},
           {"name", p.name},
@@ -106,27 +94,34 @@ void read_platform(json_body& b, domain::platform& p, bool creating) {
   if (auto n = b.integer("maxAttempts", false, 1, 100))
     p.max_attempts = static_cast<int>(*n);
   if (b.has("connector")) {
-    std::string why;
-    auto connector = domain::connector_from_json(b.raw("connector").dump(), why);
-    if (!connector) {
-      b.invalid("connector", why);
+    const auto& given = b.raw("connector");
+    const auto* c = given.is_object() && given.contains("type") && given["type"].is_string()
+                        ? actors::find_connector(given["type"].get<std::string>())
+                        : nullptr;
+    if (!c) {
+      std::string types;
+      for (const auto* known : actors::connectors())
+        types += (types.empty() ? "" : ", ") + std::string(known->type());
+      b.invalid("connector.type", "must be one of " + types);
       return;
     }
-    if (connector->type == "ddex-folder") {
-      std::error_code ec;
-      for (const auto& dir : {connector->path, connector->ack_path}) {
-        std::filesystem::create_directories(dir, ec);
-        if (ec || ::access(dir.c_str(), W_OK) != 0)
-          b.invalid("connector", "the daemon cannot write to " + dir);
-      }
+    try {
+      p.connector = domain::connector_from_stored(c->check(given).dump());
+    } catch (const actors::invalid_settings& e) {
+      b.invalid("connector." + e.field, e.what());
     }
-    p.connector = *connector;
   } else if (creating) {
     b.invalid("connector", "is required");
   }
 }
 
 void add_platform_routes(router& r, services& s) {
+  r.add("GET", "/api/connector-types", access::user(), [](const httplib::Request&, httplib::Response& res, const request_ctx&) {
+    json items = json::array();
+    for (const auto* c : actors::connectors())
+      items.push_back({{"type", c->type()}, {"summary", c->summary()}, {"settings", c->schema()}});
+    send_data(res, 200, std::move(items), {{"total", items.size()}});
+  });
   r.add("GET", "/api/platforms", access::user(), [&s](const httplib::Request&, httplib::Response& res, const request_ctx&) {
     json items = json::array();
     for (const auto& p : s.store.delivery().list_platforms())

@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include "domain/job.hpp"
+#include "actors/connectors/connector.hpp"
 #include "http/envelope.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
@@ -14,6 +15,19 @@ namespace tunemantra::http {
 extern const std::string_view openapi_document;
 
 namespace {
+
+/// The OpenAPI document as served: its Connector schema is oneOf the registered connectors' own,
+/// so a new connector type shows up there without editing openapi.json.
+std::string served_openapi() {
+  auto doc = nlohmann::json::parse(openapi_document);
+  auto& connector = doc["components"]["schemas"]["Connector"];
+  nlohmann::json one_of = nlohmann::json::array();
+  for (const auto* c : actors::connectors())
+    one_of.push_back(c->schema());
+  connector = {{"description", connector.value("description", "")},
+               {"oneOf", std::move(one_of)}}; // each names its own "type" in an enum of one
+  return doc.dump();
+}
 
 void render_runtime(std::string& out, services& s) {
   const auto& stats = s.runtime.stats();
@@ -109,7 +123,8 @@ void add_ops_routes(router& r, services& s) {
   });
 
   r.add("GET", "/api/openapi.json", access::anyone(), [](const httplib::Request&, httplib::Response& res, const request_ctx&) {
-    res.set_content(std::string(openapi_document), "application/json");
+    static const std::string served = served_openapi();
+    res.set_content(served, "application/json");
   });
 }
 

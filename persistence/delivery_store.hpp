@@ -84,6 +84,9 @@ public:
   virtual std::optional<domain::delivery> find_delivery(std::int64_t id) = 0;
   virtual std::optional<domain::delivery> find_delivery_by_message(const std::string& message_id) = 0;
   virtual std::vector<domain::delivery> deliveries_of_job(std::int64_t job_id) = 0;
+  /// The deliveries to the platform of any release with this UPC that were sent (batch given or
+  /// delivered), newest first, at most 50: where a platform's acknowledgement may belong.
+  virtual std::vector<domain::delivery> sent_deliveries_of_upc(std::int64_t platform_id, const std::string& upc) = 0;
   /// The newest delivery of the account's release per platform.
   virtual std::vector<domain::delivery> latest_deliveries(std::int64_t account, std::int64_t release) = 0;
   /// Applies `change` when the delivery is in one of `from`; false (nothing written) otherwise.

@@ -31,8 +31,7 @@ struct platform_row {
     auto out = p;
     out.id = id;
     out.enabled = enabled != 0;
-    std::string why;
-    out.connector = domain::connector_from_json(connector, why).value_or(domain::connector_config{});
+    out.connector = domain::connector_from_stored(connector);
     out.created_at = created;
     out.updated_at = updated;
     return out;
@@ -187,7 +186,7 @@ std::optional<domain::platform> soci_delivery_store::create_platform(const domai
     }
     long long now = domain::now_millis(), id = 0;
     int enabled = p.enabled ? 1 : 0;
-    const auto connector = domain::connector_to_json(p.connector);
+    const auto& connector = p.connector.settings;
     s << "INSERT INTO platforms (code, name, enabled, max_concurrency, rate_per_minute, max_attempts, connector, "
          "created_at, updated_at) VALUES (:c, :n, :e, :mc, :r, :ma, :co, :cr, :u) RETURNING id",
       soci::use(p.code), soci::use(p.name), soci::use(enabled), soci::use(p.max_concurrency),
@@ -243,7 +242,7 @@ std::optional<domain::platform> soci_delivery_store::update_platform(const domai
   pool_.transact([&](soci::session& s) {
     long long id = p.id, now = domain::now_millis();
     int enabled = p.enabled ? 1 : 0;
-    const auto connector = domain::connector_to_json(p.connector);
+    const auto& connector = p.connector.settings;
     soci::statement st = (s.prepare << "UPDATE platforms SET name = :n, enabled = :e, max_concurrency = :mc, "
                                        "rate_per_minute = :r, max_attempts = :ma, connector = :co, updated_at = :u "
                                        "WHERE id = :i",
@@ -287,6 +286,19 @@ std::optional<domain::delivery> soci_delivery_store::find_delivery(std::int64_t 
 std::optional<domain::delivery> soci_delivery_store::find_delivery_by_message(const std::string& message_id) {
   std::optional<domain::delivery> out;
   pool_.run([&](soci::session& s) { out = delivery_where(s, "message_id = :m", message_id); });
+  return out;
+}
+
+std::vector<domain::delivery> soci_delivery_store::sent_deliveries_of_upc(std::int64_t platform_id, const std::string& upc) {
+  std::vector<domain::delivery> out;
+  long long platform = platform_id;
+  pool_.run([&](soci::session& s) {
+    out = deliveries_where(s,
+                           "WHERE platform_id = :p AND (batch_id IS NOT NULL OR delivered_at IS NOT NULL) "
+                           "AND release_id IN (SELECT id FROM releases WHERE upc = :u) "
+                           "ORDER BY COALESCE(delivered_at, 0) DESC, id DESC LIMIT 50",
+                           [&](auto& t) { t, soci::use(platform), soci::use(upc); });
+  });
   return out;
 }
 

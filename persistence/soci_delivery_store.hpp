@@ -24,6 +24,7 @@ public:
                                 const std::vector<std::int64_t>& platforms, domain::ern_action action) override;
   std::optional<domain::delivery> find_delivery(std::int64_t id) override;
   std::optional<domain::delivery> find_delivery_by_message(const std::string& message_id) override;
+  std::vector<domain::delivery> sent_deliveries_of_upc(std::int64_t platform_id, const std::string& upc) override;
   std::vector<domain::delivery> deliveries_of_job(std::int64_t job_id) override;
   std::vector<domain::delivery> latest_deliveries(std::int64_t account, std::int64_t release) override;
   bool transition(std::int64_t delivery_id, std::initializer_list<domain::delivery_status> from,

@@ -11,6 +11,7 @@ PACKAGES=(
   libsndfile1-dev libebur128-dev libpng-dev libjpeg62-turbo-dev
   iso-codes postgresql postgresql-client sqlite3 curl systemd python3 wrk nginx-light
   python3-protobuf python3-six
+  libssh2-1-dev openssh-server openssh-sftp-server openssh-client
 )
 
 missing=()

@@ -339,6 +339,7 @@ void add_remote_commands(CLI::App& app, remote_context& ctx, std::function<int()
     long long id = 0;
     std::string text, kind, status, search, platforms, at, file, name, scopes, expires, role = "artist";
     std::string email, full_name, password_file, type, path, ack_path, dpid, recipient, url, auth_header;
+    std::vector<std::string> settings, setting_files;
     int page = 1, limit = 20, max_concurrency = 0, rate = 0, attempts = 0, timeout_ms = 0;
     long long after = 0;
     bool wait = false, detach = false, paused = false;
@@ -420,34 +421,70 @@ void add_remote_commands(CLI::App& app, remote_context& ctx, std::function<int()
                  field("CONCURRENCY", "maxConcurrency"), field("RATE/MIN", "ratePerMinute"), field("ATTEMPTS", "maxAttempts")});
     return exit_ok;
   });
+  set(platforms->add_subcommand("types", "the connector types and their settings"), [&c] {
+    const auto types = c.api().get("/api/connector-types").data();
+    if (c.output == "json")
+      return print_json(types), exit_ok;
+    print_table(std::cout, types,
+                {field("TYPE", "type"),
+                 {"REQUIRED SETTINGS", [](const json& t) {
+                    std::string out;
+                    for (const auto& key : t["settings"].value("required", json::array()))
+                      if (key != "type")
+                        out += (out.empty() ? "" : " ") + key.get<std::string>();
+                    return out;
+                  }},
+                 field("SUMMARY", "summary")});
+    return exit_ok;
+  });
   auto* platforms_add = platforms->add_subcommand("add", "add a platform (admin)");
   platforms_add->add_option("--code", o.text, "short unique code, e.g. spotify")->required();
   platforms_add->add_option("--name", o.name, "display name")->required();
-  platforms_add->add_option("--type", o.type, "connector: ddex-folder or http")->required()->check(CLI::IsMember({"ddex-folder", "http"}));
-  platforms_add->add_option("--path", o.path, "ddex-folder: folder the messages go to");
-  platforms_add->add_option("--ack-path", o.ack_path, "ddex-folder: folder acknowledgements come back to");
-  platforms_add->add_option("--recipient-dpid", o.dpid, "ddex-folder: the platform's DDEX party id");
-  platforms_add->add_option("--recipient-name", o.recipient, "ddex-folder: the platform's DDEX name");
-  platforms_add->add_option("--url", o.url, "http: where deliveries are POSTed");
-  platforms_add->add_option("--auth-header", o.auth_header, "http: Authorization header value sent with each delivery");
-  platforms_add->add_option("--timeout-ms", o.timeout_ms, "http: request timeout");
+  platforms_add->add_option("--type", o.type, "connector type (tmctl platforms types lists them)")->required();
+  platforms_add->add_option("--setting", o.settings, "a connector setting, key=value (a number, true/false or JSON is sent as such); repeatable");
+  platforms_add->add_option("--setting-file", o.setting_files, "a secret setting read from a file, key=path (password, authHeader); repeatable");
+  platforms_add->add_option("--path", o.path, "setting path: the folder batches go to");
+  platforms_add->add_option("--ack-path", o.ack_path, "setting ackPath: the folder acknowledgements come back to");
+  platforms_add->add_option("--recipient-dpid", o.dpid, "setting recipientDpid: the platform's DDEX party id");
+  platforms_add->add_option("--recipient-name", o.recipient, "setting recipientName: the platform's DDEX name");
+  platforms_add->add_option("--url", o.url, "setting url: where the http connector POSTs deliveries");
+  platforms_add->add_option("--auth-header", o.auth_header, "setting authHeader: Authorization header value (http)");
+  platforms_add->add_option("--timeout-ms", o.timeout_ms, "setting timeoutMs");
   platforms_add->add_option("--max-concurrency", o.max_concurrency, "deliveries in flight at once");
   platforms_add->add_option("--rate-per-minute", o.rate, "deliveries started per minute");
   platforms_add->add_option("--max-attempts", o.attempts, "attempts before a delivery fails");
   platforms_add->add_flag("--paused", o.paused, "add it paused");
   set(platforms_add, [&c] {
+    // The server checks the settings against the connector type's own rules (GET /api/connector-types).
     json connector = {{"type", o.type}};
-    if (o.type == "ddex-folder") {
-      connector["path"] = o.path;
-      connector["ackPath"] = o.ack_path;
-      connector["recipientDpid"] = o.dpid;
-      connector["recipientName"] = o.recipient;
-    } else {
-      connector["url"] = o.url;
-      if (!o.auth_header.empty())
-        connector["authHeader"] = o.auth_header;
-      if (o.timeout_ms > 0)
-        connector["timeoutMs"] = o.timeout_ms;
+    const std::pair<const char*, const std::string*> named[] = {{"path", &o.path}, {"ackPath", &o.ack_path},
+                                                                {"recipientDpid", &o.dpid}, {"recipientName", &o.recipient},
+                                                                {"url", &o.url}, {"authHeader", &o.auth_header}};
+    for (const auto& [key, value] : named)
+      if (!value->empty())
+        connector[key] = *value;
+    if (o.timeout_ms > 0)
+      connector["timeoutMs"] = o.timeout_ms;
+    auto split_setting = [](const std::string& item) {
+      const auto eq = item.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw command_error(exit_usage, "a setting is key=value, not " + item);
+      return std::make_pair(item.substr(0, eq), item.substr(eq + 1));
+    };
+    for (const auto& item : o.settings) {
+      auto [key, value] = split_setting(item);
+      const auto parsed = json::parse(value, nullptr, false);
+      connector[key] = parsed.is_discarded() || parsed.is_string() ? json(value) : parsed;
+    }
+    for (const auto& item : o.setting_files) {
+      auto [key, file] = split_setting(item);
+      std::ifstream in(file, std::ios::binary);
+      if (!in)
+        throw command_error(exit_usage, "cannot read " + file);
+      std::string value((std::istreambuf_iterator<char>(in)), {});
+      while (!value.empty() && (value.back() == '\n' || value.back() == '\r'))
+        value.pop_back();
+      connector[key] = value;
     }
     json body = {{"code", o.text}, {"name", o.name}, {"enabled", !o.paused}, {"connector", connector}};
     if (o.max_concurrency > 0)

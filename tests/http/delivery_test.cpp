@@ -22,7 +22,34 @@ namespace {
 
 class delivery_api : public delivery_fixture {};
 
-/// Writes an acknowledgement as a platform should: under a temp name, then renamed into place.
+/// Writes a file as a platform should: under a temp name, then renamed into place.
+void write_in_place(const fs::path& file, const std::string& text) {
+  const auto temp = file.parent_path() / ("." + file.filename().string() + ".part");
+  std::ofstream(temp) << text;
+  fs::rename(temp, file);
+}
+
+/// The DDEX FtpAcknowledgementMessage (choreography 1.6) for the release `upc` in a batch of `date`.
+std::string ftp_ack(const std::string& upc, const std::string& date, const std::string& status, const std::string& rest = "") {
+  return R"(<?xml version="1.0" encoding="UTF-8"?>
+<ern-c-sftp:FtpAcknowledgementMessage xmlns:ern-c-sftp="http://ddex.net/xml/ern-c-sftp/16" MessageVersionId="ern-c-sftp/16">
+  <MessageHeader>
+    <MessageSender><PartyId>PADPIDA2011072101T</PartyId></MessageSender>
+    <MessageRecipient><PartyId>PADPIDA2014120301X</PartyId></MessageRecipient>
+    <MessageCreatedDateTime>2026-12-03T15:00:00Z</MessageCreatedDateTime>
+  </MessageHeader>
+  <AcknowledgedFile><ReleaseId>)" + upc + "</ReleaseId><Date>" + date + R"(</Date></AcknowledgedFile>
+  <FileStatus>)" + status + "</FileStatus>" + rest + R"(
+</ern-c-sftp:FtpAcknowledgementMessage>
+)";
+}
+
+/// The batch's date as an FtpAcknowledgementMessage names it: YYYY-MM-DD of its BatchId.
+std::string batch_date(const std::string& batch_id) {
+  return batch_id.substr(0, 4) + "-" + batch_id.substr(4, 2) + "-" + batch_id.substr(6, 2);
+}
+
+/// Writes an acknowledgement in TuneMantra's older layout, under a temp name, then renamed into place.
 void write_ack(const fs::path& dir, const std::string& message_id, const std::string& status, const std::string& text) {
   const auto temp = dir / ("ACK_" + message_id + ".xml.part");
   std::ofstream(temp) << "<?xml version=\"1.0\"?>\n<Acknowledgement><AcknowledgedMessageId>" << message_id
@@ -52,8 +79,15 @@ TEST_P(delivery_api, a_distribution_writes_valid_ern_batches_and_acknowledgement
   for (const auto& [platform, code] : {std::pair{spotify, "spotify"}, std::pair{tidal, "tidal"}}) {
     const auto d = delivery_on(alice_, release, platform);
     ASSERT_EQ(d["status"], "delivered") << d.dump();
-    const auto batch = drop(code) / d["messageId"].get<std::string>();
-    ASSERT_TRUE(fs::exists(batch / ("BatchComplete_" + d["messageId"].get<std::string>() + ".xml"))) << batch;
+    const auto batch_id = d["batchId"].get<std::string>();
+    ASSERT_EQ(batch_id.size(), 17u) << "BatchId is YYYYMMDDhhmmssnnn: " << batch_id;
+    const auto batch = drop(code) / ("N_" + batch_id);
+    const auto manifest = batch / ("BatchComplete_" + batch_id + ".xml");
+    ASSERT_TRUE(fs::exists(manifest)) << manifest;
+    const auto manifest_xml = test::read_bytes(manifest);
+    EXPECT_EQ(test::xmllint_errors(test::choreography_schema_path("ern-c-sftp/16"), manifest_xml), "") << manifest_xml;
+    EXPECT_NE(manifest_xml.find("<MessageId>" + d["messageId"].get<std::string>() + "</MessageId>"), std::string::npos);
+    EXPECT_NE(manifest_xml.find("<URL>" + upc + "/" + upc + ".xml</URL>"), std::string::npos);
     const auto xml = test::read_bytes(batch / upc / (upc + ".xml"));
     EXPECT_EQ(test::xsd_errors(test::ern43_schema_path(), xml), "");
     if (platform == spotify)
@@ -76,17 +110,23 @@ TEST_P(delivery_api, a_distribution_writes_valid_ern_batches_and_acknowledgement
   // Acknowledgements arrive after the job ended.
   // A platform that writes its file in place may be read half-written: that file is read again
   // later, not thrown away.
-  const auto spotify_message = delivery_on(alice_, release, spotify)["messageId"].get<std::string>();
-  std::ofstream(ack("spotify") / ("ACK_" + spotify_message + ".xml")) << "<?xml version=\"1.0\"?>\n<Acknowledgement><Acknowl";
+  // DDEX acknowledgements name the release and the batch's date, not our MessageId.
+  const auto spotify_batch = delivery_on(alice_, release, spotify)["batchId"].get<std::string>();
+  const auto half = ack("spotify") / ("ACK_" + spotify_batch + "_" + upc + ".xml");
+  std::ofstream(half) << ftp_ack(upc, batch_date(spotify_batch), "FileOK").substr(0, 200);
   std::this_thread::sleep_for(300ms); // several ack polls
   EXPECT_EQ(delivery_on(alice_, release, spotify)["status"], "delivered");
-  EXPECT_TRUE(fs::exists(ack("spotify") / ("ACK_" + spotify_message + ".xml"))); // still there, not archived
-  write_ack(ack("spotify"), spotify_message, "Accepted", "");
+  EXPECT_TRUE(fs::exists(half)); // still there, not archived
+  write_in_place(half, ftp_ack(upc, batch_date(spotify_batch), "FileOK"));
+  EXPECT_EQ(test::xmllint_errors(test::choreography_schema_path("ern-c-sftp/16"), test::read_bytes(half)), "");
+  // The older layout, by MessageId, still works.
   write_ack(ack("tidal"), delivery_on(alice_, release, tidal)["messageId"], "Rejected", "Artwork has a watermark");
-  wait_delivery(alice_, release, spotify, "acknowledged");
+  const auto accepted = wait_delivery(alice_, release, spotify, "acknowledged");
+  EXPECT_EQ(accepted["ackText"], "FileOK");
   const auto rejected = wait_delivery(alice_, release, tidal, "rejected");
-  EXPECT_EQ(rejected["ackText"], "Artwork has a watermark");
+  EXPECT_EQ(rejected["ackText"], "Rejected: Artwork has a watermark");
   EXPECT_TRUE(fs::exists(ack("tidal") / "processed"));
+  EXPECT_TRUE(fs::exists(ack("spotify") / "processed" / half.filename()));
 
   const auto events = body_of(as(alice_).Get("/api/jobs/" + std::to_string(job) + "/events?limit=100"))["data"];
   std::set<std::string> messages;
@@ -100,6 +140,63 @@ TEST_P(delivery_api, a_distribution_writes_valid_ern_batches_and_acknowledgement
   r = post(alice_, "/api/releases/" + std::to_string(release) + "/distributions", {{"platformIds", {spotify}}});
   EXPECT_EQ(r->status, 409);
   EXPECT_EQ(body_of(r)["error"]["code"], "INVALID_STATE");
+}
+
+TEST_P(delivery_api, ern_acknowledgement_status_messages_settle_each_release_they_name) {
+  const auto spotify = folder_platform("spotify");
+  const auto a = ready_release(alice_, 1);
+  const auto b = ready_release(alice_, 2);
+  const auto c = ready_release(alice_, 1);
+  for (const auto release : {a, b, c}) {
+    const auto job = created(post(alice_, "/api/releases/" + std::to_string(release) + "/distributions", {{"platformIds", {spotify}}}));
+    ASSERT_EQ(wait_terminal(alice_, job)["status"], "succeeded");
+  }
+  auto upc_of = [&](std::int64_t release) {
+    return body_of(as(alice_).Get("/api/releases/" + std::to_string(release)))["data"]["upc"].get<std::string>();
+  };
+  const auto tracks_b = body_of(as(alice_).Get("/api/releases/" + std::to_string(b) + "/tracks"))["data"];
+  const auto isrc = tracks_b[1]["isrc"].get<std::string>();
+  const auto da = delivery_on(alice_, a, spotify);
+  const std::string xml = R"(<?xml version="1.0" encoding="UTF-8"?>
+<ernc:ErnAcknowledgementStatusMessage xmlns:ernc="http://ddex.net/xml/ern-c-sftp/17">
+  <MessageHeader>
+    <MessageId>DSP-ACK-1</MessageId>
+    <MessageSender><PartyId>PADPIDA2011072101T</PartyId></MessageSender>
+    <MessageRecipient><PartyId>PADPIDA2014120301X</PartyId></MessageRecipient>
+    <MessageCreatedDateTime>2026-12-03T15:00:00Z</MessageCreatedDateTime>
+  </MessageHeader>
+  <ReleaseStatus>
+    <ReleaseId><ICPN>)" + upc_of(a) + R"(</ICPN></ReleaseId>
+    <ReleaseStatus>SuccessfullyIngestedByReleaseDistributor</ReleaseStatus>
+    <Acknowledgement><MessageType>NewReleaseMessage</MessageType><BatchId>)" + da["batchId"].get<std::string>()
+                        + "</BatchId><MessageId>" + da["messageId"].get<std::string>() + R"(</MessageId>
+      <MessageStatus><Status>FileOK</Status></MessageStatus></Acknowledgement>
+  </ReleaseStatus>
+  <ReleaseStatus>
+    <ReleaseId><ICPN>)" + upc_of(b) + R"(</ICPN></ReleaseId>
+    <ReleaseStatus>ProcessingErrorAtReleaseDistributor</ReleaseStatus>
+    <ErrorText>track 2 clips</ErrorText>
+    <AffectedResource><ISRC>)" + isrc + R"(</ISRC></AffectedResource>
+  </ReleaseStatus>
+  <ReleaseStatus>
+    <ReleaseId><ICPN>0000000000017</ICPN></ReleaseId>
+    <ReleaseStatus>SuccessfullyIngestedByReleaseDistributor</ReleaseStatus>
+  </ReleaseStatus>
+</ernc:ErnAcknowledgementStatusMessage>
+)";
+  ASSERT_EQ(test::xmllint_errors(test::choreography_schema_path("ern-c-sftp/17"), xml), "") << xml;
+  write_in_place(ack("spotify") / "ACK_DSP-ACK-1.xml", xml);
+  // A status this reader does not know is a rejection with the platform's value, never a success.
+  write_in_place(ack("spotify") / "ACK_c.xml", ftp_ack(upc_of(c), "", "UserDefined").replace(
+                                                 ftp_ack(upc_of(c), "", "UserDefined").find("<FileStatus>"), 12,
+                                                 "<FileStatus UserDefinedValue=\"QueuedForReview\">"));
+  EXPECT_EQ(wait_delivery(alice_, a, spotify, "acknowledged")["ackText"], "SuccessfullyIngestedByReleaseDistributor");
+  const auto refused = wait_delivery(alice_, b, spotify, "rejected");
+  EXPECT_EQ(refused["ackText"], "ProcessingErrorAtReleaseDistributor: track 2 clips (affected: " + isrc + ")");
+  EXPECT_EQ(wait_delivery(alice_, c, spotify, "rejected")["ackText"], "QueuedForReview");
+  EXPECT_TRUE(fs::exists(ack("spotify") / "processed" / "ACK_DSP-ACK-1.xml"));
+  const auto events = body_of(as(alice_).Get("/api/jobs/" + std::to_string(da["jobId"].get<std::int64_t>()) + "/events?limit=100"))["data"];
+  EXPECT_NE(events.dump().find("acknowledged " + da["messageId"].get<std::string>()), std::string::npos) << events.dump();
 }
 
 TEST_P(delivery_api, bad_requests_are_refused_with_reasons) {
@@ -131,6 +228,39 @@ TEST_P(delivery_api, bad_requests_are_refused_with_reasons) {
   EXPECT_EQ(post(admin_, "/api/platforms", {{"code", "ftp"}, {"name", "F"}, {"connector", {{"type", "ftp"}}}})->status, 400);
   EXPECT_EQ(post(admin_, "/api/platforms", {{"code", "Bad Code"}, {"name", "F"}, {"connector", {{"type", "http"}, {"url", "https://x/"}}}})->status, 400);
   EXPECT_EQ(post(admin_, "/api/platforms", {{"code", "rel"}, {"name", "F"}, {"connector", {{"type", "ddex-folder"}, {"path", "relative"}, {"ackPath", "/tmp"}, {"recipientDpid", "X"}, {"recipientName", "Y"}}}})->status, 400);
+
+  // Each connector type checks its own settings and names the field it refuses.
+  auto field_of = [](const httplib::Result& res) { return json::parse(res->body)["error"]["details"][0]["field"]; };
+  r = post(admin_, "/api/platforms", {{"code", "ftp"}, {"name", "F"}, {"connector", {{"type", "ftp"}}}});
+  EXPECT_EQ(field_of(r), "connector.type") << r->body;
+  EXPECT_NE(r->body.find("ddex-folder, sftp, http"), std::string::npos) << r->body;
+  const json sftp = {{"type", "sftp"}, {"host", "127.0.0.1"}, {"username", "tm"}, {"password", "pa55word"},
+                     {"hostKeySha256", "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU"}, {"path", "/inbox"},
+                     {"recipientDpid", "PADPIDA2011072101T"}, {"recipientName", "DSP"}};
+  for (const auto& [key, bad] : std::vector<std::pair<std::string, json>>{
+         {"hostKeySha256", "d4:1d:8c:d9"}, {"port", 70000}, {"path", "inbox"}, {"recipientDpid", "12345"},
+         {"manifest", "ern-c-sftp/99"}, {"host", nullptr}}) {
+    auto body = sftp;
+    if (bad.is_null())
+      body.erase(key);
+    else
+      body[key] = bad;
+    r = post(admin_, "/api/platforms", {{"code", "s"}, {"name", "S"}, {"connector", body}});
+    EXPECT_EQ(r->status, 400) << key;
+    EXPECT_EQ(field_of(r), "connector." + key) << r->body;
+  }
+  r = post(admin_, "/api/platforms", {{"code", "dsp"}, {"name", "DSP"}, {"connector", sftp}});
+  ASSERT_EQ(r->status, 201) << r->body;
+  EXPECT_EQ(r->body.find("pa55word"), std::string::npos);
+  const auto shown = body_of(r)["data"]["connector"];
+  EXPECT_TRUE(shown["hasPassword"].get<bool>());
+  EXPECT_EQ(shown["port"], 22);
+  EXPECT_EQ(shown["manifest"], "ern-c-sftp/16");
+  EXPECT_EQ(as(admin_).Get("/api/platforms")->body.find("pa55word"), std::string::npos);
+  const auto types = body_of(as(alice_).Get("/api/connector-types"))["data"];
+  ASSERT_EQ(types.size(), 3u);
+  EXPECT_EQ(types[1]["type"], "sftp");
+  EXPECT_EQ(types[1]["settings"]["properties"]["password"]["writeOnly"], true);
 }
 
 TEST_P(delivery_api, a_paused_platform_holds_deliveries_and_cancel_stops_them) {
@@ -210,7 +340,8 @@ TEST_P(delivery_api, redelivery_updates_and_takedown_ends_the_deals) {
   EXPECT_EQ(update["action"], "update");
   EXPECT_NE(update["messageId"], initial["messageId"]);
   const auto upc = body_of(as(alice_).Get("/api/releases/" + rel))["data"]["upc"].get<std::string>();
-  auto xml = test::read_bytes(drop("spotify") / update["messageId"].get<std::string>() / upc / (upc + ".xml"));
+  EXPECT_NE(update["batchId"], initial["batchId"]); // a new message goes in a new batch
+  auto xml = test::read_bytes(drop("spotify") / ("N_" + update["batchId"].get<std::string>()) / upc / (upc + ".xml"));
   EXPECT_EQ(test::xsd_errors(test::ern43_schema_path(), xml), "");
   EXPECT_NE(xml.find("First Light (Deluxe)"), std::string::npos);
   EXPECT_EQ(xml.find("<EndDate>"), std::string::npos);
@@ -222,7 +353,10 @@ TEST_P(delivery_api, redelivery_updates_and_takedown_ends_the_deals) {
   const auto down = delivery_on(alice_, release, spotify);
   EXPECT_EQ(down["status"], "taken_down");
   EXPECT_EQ(body_of(as(alice_).Get("/api/releases/" + rel))["data"]["status"], "taken_down");
-  xml = test::read_bytes(drop("spotify") / down["messageId"].get<std::string>() / upc / (upc + ".xml"));
+  xml = test::read_bytes(drop("spotify") / ("N_" + down["batchId"].get<std::string>()) / upc / (upc + ".xml"));
+  const auto manifest = test::read_bytes(drop("spotify") / ("N_" + down["batchId"].get<std::string>())
+                                         / ("BatchComplete_" + down["batchId"].get<std::string>() + ".xml"));
+  EXPECT_NE(manifest.find("<DeliveryType>TakeDown</DeliveryType>"), std::string::npos);
   EXPECT_EQ(test::xsd_errors(test::ern43_schema_path(), xml), "");
   EXPECT_NE(xml.find("<EndDate>"), std::string::npos);
   // Taken down: a second takedown has nothing to take down.

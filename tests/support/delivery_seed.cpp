@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "tests/support/delivery_seed.hpp"
 
 namespace tunemantra::test {
@@ -15,9 +17,7 @@ domain::platform http_platform(const std::string& code, const std::string& url) 
   domain::platform p;
   p.code = code;
   p.name = "Platform " + code;
-  p.connector.type = "http";
-  p.connector.url = url;
-  p.connector.timeout_ms = 5000;
+  p.connector = domain::connector_from_stored(nlohmann::json{{"type", "http"}, {"url", url}, {"timeoutMs", 5000}}.dump());
   return p;
 }
 

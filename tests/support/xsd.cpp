@@ -7,6 +7,8 @@
 #include <mutex>
 #include <stdexcept>
 
+#include <unistd.h>
+
 #include <libxml/parser.h>
 #include <libxml/xmlschemas.h>
 
@@ -23,6 +25,37 @@ void collect(void* ctx, const char* fmt, ...) {
 }
 
 } // namespace
+
+std::string choreography_schema_path(const std::string& version) {
+  const auto dir = std::string(TM_SOURCE_DIR) + "/../shared/ddex/choreography/" + version;
+  return dir + (version.starts_with("ern-c-sftp") ? "/ern-choreography-sftp.xsd" : "/ern-choreography.xsd");
+}
+
+std::string xmllint_errors(const std::string& schema_path, const std::string& xml) {
+  char name[] = "/tmp/tm-xmllint-XXXXXX";
+  const int fd = ::mkstemp(name);
+  if (fd < 0)
+    throw std::runtime_error("mkstemp failed");
+  if (::write(fd, xml.data(), xml.size()) != static_cast<ssize_t>(xml.size()))
+    throw std::runtime_error("writing the message failed");
+  ::close(fd);
+  const auto catalog = std::string(TM_SOURCE_DIR) + "/../shared/ddex/choreography/catalog.xml";
+  const auto command = "XML_CATALOG_FILES='" + catalog + "' xmllint --nonet --noout --schema '" + schema_path + "' '"
+                       + name + "' 2>&1";
+  std::string out;
+  if (FILE* p = ::popen(command.c_str(), "r")) {
+    char buf[4096];
+    while (const auto n = std::fread(buf, 1, sizeof buf, p))
+      out.append(buf, n);
+    const int rc = ::pclose(p);
+    ::unlink(name);
+    if (rc == 0 && out.find(" validates") != std::string::npos)
+      return "";
+    return out.empty() ? "xmllint exited with " + std::to_string(rc) : out;
+  }
+  ::unlink(name);
+  throw std::runtime_error("cannot run xmllint");
+}
 
 std::string ern43_schema_path() { return std::string(TM_SOURCE_DIR) + "/../shared/ddex/ern43/release-notification.xsd"; }
 

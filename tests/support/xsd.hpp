@@ -13,4 +13,13 @@ std::string ern43_schema_path();
 /// The schema is parsed once per path.
 std::string xsd_errors(const std::string& schema_path, const std::string& xml);
 
+/// The official DDEX choreography schema of a version ("ern-c-sftp/16", "ern-c-sftp/17", "ern-c/15")
+/// in ../shared/ddex/choreography.
+std::string choreography_schema_path(const std::string& version);
+
+/// What DDEX's schema says of `xml` as xmllint (libxml2's own checker, an outside program) reports
+/// it: empty when it validates, else xmllint's messages. Run with --nonet and the choreography's
+/// XML catalog for the schemas' imports.
+std::string xmllint_errors(const std::string& schema_path, const std::string& xml);
+
 } // namespace tunemantra::test
