@@ -94,14 +94,7 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(media / "audio");
   std::filesystem::create_directories(media / "artwork");
   // One real audio file and cover, shared by every release (the folder connector links or copies them).
-  tmn::test::tone t;
-  t.seconds = 31;
-  const auto wav = tmn::test::write_tone(dir.path() / "tone.wav", t);
-  const auto wav_sha = tmn::domain::crypto::sha256_hex(wav);
-  tmn::test::write_bytes(media / "audio" / (wav_sha + ".wav"), wav);
-  const auto jpeg = tmn::test::make_jpeg(3000, 3000);
-  const auto jpeg_sha = tmn::domain::crypto::sha256_hex(jpeg);
-  tmn::test::write_bytes(media / "artwork" / (jpeg_sha + ".jpg"), jpeg);
+  const auto files = tmn::test::write_real_media(media);
 
   tmn::test::fake_platform fake;
   tmn::config::database_config dbc;
@@ -127,7 +120,6 @@ int main(int argc, char** argv) {
     platform_ids.push_back(store->delivery().create_platform(p)->id);
   }
   // The catalog is there before the clock starts: the benchmark times distribution, not seeding.
-  const tmn::test::seeded_media files{wav_sha, jpeg_sha, static_cast<std::int64_t>(jpeg.size())};
   std::vector<std::int64_t> release_ids;
   for (int r = 0; r < releases; ++r)
     release_ids.push_back(tmn::test::seed_ready_release(*store, account, "Release " + std::to_string(r), files));

@@ -34,6 +34,9 @@ echo "analytics:"
   || { tail -50 "$work/analytics.log"; exit 1; }
 "$build/bench/analytics" --url "${admin%/postgres}/${db}_analytics" --rows 20000 --recordings 50 --queries 5 --label postgresql \
   2>"$work/analytics-pg.log" || { tail -50 "$work/analytics-pg.log"; exit 1; }
+echo "sftp:"
+"$build/bench/sftp" --url "sqlite://$work/sftp.db" --releases 3 --rounds 1 --label sqlite 2>"$work/sftp.log" \
+  || { tail -50 "$work/sftp.log"; exit 1; }
 echo "cluster:"
 psql -q "$admin" -c "CREATE DATABASE ${db}_cluster"
 trap 'psql -q "$admin" -c "DROP DATABASE IF EXISTS $db" -c "DROP DATABASE IF EXISTS ${db}_sales" -c "DROP DATABASE IF EXISTS ${db}_analytics" -c "DROP DATABASE IF EXISTS ${db}_cluster" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT

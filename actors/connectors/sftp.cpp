@@ -5,6 +5,7 @@
 // delivery keeps its BatchId: files already complete are kept, partial ones are written again,
 // and a batch whose manifest is in place is complete and not touched again.
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -222,16 +223,20 @@ public:
     return with_session(r.platform, stored, [&](sftp_client& c) {
       const auto& manifest = plan.files.back();
       const auto manifest_path = join(root, manifest.path);
-      if (complete_already(c, manifest_path, manifest, r.delivery.message_id))
+      // Only a retry finds anything of its batch on the server (a first attempt saves the look).
+      const bool retry = r.delivery.attempts > 0;
+      if (retry && complete_already(c, manifest_path, manifest, r.delivery.message_id))
         return plan.batch_id;
-      std::string made;
+      std::vector<std::string> made; // folders known to exist, with their parents
       for (const auto& f : plan.files) {
         const auto remote = join(root, f.path);
-        if (const auto dir = parent_of(remote); dir != made) {
+        const auto dir = parent_of(remote);
+        if (std::none_of(made.begin(), made.end(),
+                         [&](const std::string& m) { return m == dir || m.starts_with(dir + "/"); })) {
           c.make_dirs(dir);
-          made = dir;
+          made.push_back(dir);
         }
-        if (&f != &manifest && !f.source.empty())
+        if (retry && &f != &manifest && !f.source.empty())
           if (const auto seen = c.stat(remote); seen && seen->size == f.size)
             continue; // renamed into place by an earlier attempt: complete
         put(c, f, remote);

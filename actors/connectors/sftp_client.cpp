@@ -185,22 +185,20 @@ std::optional<sftp_entry> sftp_client::stat(const std::string& path) {
 }
 
 void sftp_client::make_dirs(const std::string& path) {
-  std::string at;
-  std::size_t from = 1;
-  while (from <= path.size()) {
-    auto slash = path.find('/', from);
-    if (slash == std::string::npos)
-      slash = path.size();
-    at = path.substr(0, slash);
-    from = slash + 1;
-    if (at.empty() || at.back() == '/')
-      continue;
-    if (libssh2_sftp_mkdir_ex(s_->sftp, at.c_str(), static_cast<unsigned>(at.size()), 0755) != 0) {
-      const auto existing = stat(at); // OpenSSH answers a plain failure for "exists"
-      if (!existing)
-        s_->fail("mkdir", at);
-    }
+  // The deepest folder first: a new batch's folders cost one round trip each, an existing one a
+  // failed mkdir and a stat, and the parents are walked only when missing.
+  if (path.empty() || path == "/")
+    return;
+  if (libssh2_sftp_mkdir_ex(s_->sftp, path.c_str(), static_cast<unsigned>(path.size()), 0755) == 0)
+    return;
+  if (const auto existing = stat(path)) {
+    if (existing->regular)
+      throw permanent_failure("sftp: " + path + " on " + s_->endpoint.host + " is a file, not a folder");
+    return;
   }
+  make_dirs(path.substr(0, path.rfind('/')));
+  if (libssh2_sftp_mkdir_ex(s_->sftp, path.c_str(), static_cast<unsigned>(path.size()), 0755) != 0 && !stat(path))
+    s_->fail("mkdir", path);
 }
 
 namespace {

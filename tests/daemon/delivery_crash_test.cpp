@@ -8,7 +8,6 @@
 #include <csignal>
 #include <functional>
 #include <set>
-#include <random>
 
 #include <gtest/gtest.h>
 
@@ -36,17 +35,7 @@ protected:
   }
 
   /// Starts the daemon `kills` times and SIGKILLs it after a seeded random 50..600 ms each time.
-  void kill_repeatedly(int kills, unsigned seed) {
-    std::mt19937 rng(seed);
-    std::uniform_int_distribution<int> pause_ms(50, 600);
-    for (int k = 0; k < kills; ++k) {
-      test::process d{TM_DAEMON_PATH, {}, env()};
-      ASSERT_TRUE(d.wait_for_log("daemon started", 30s)) << d.err();
-      std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
-      d.signal(SIGKILL);
-      ASSERT_EQ(d.wait(10s), 128 + SIGKILL);
-    }
-  }
+  void kill_repeatedly(int kills, unsigned seed) { test::kill_daemon_repeatedly(env(), kills, seed, 50, 600); }
 
   /// Runs the daemon until `done` holds (up to 60 s), then stops it cleanly.
   void survive_until(const std::function<bool()>& done) {

@@ -23,18 +23,11 @@ namespace {
 class sftp_delivery : public delivery_fixture {
 protected:
   json connector(const std::string& manifest = "ern-c-sftp/16") {
-    return {{"type", "sftp"},
-            {"host", "127.0.0.1"},
-            {"port", sshd_.port()},
-            {"username", sshd_.user()},
-            {"privateKeyFile", sshd_.user_key().string()},
-            {"hostKeySha256", sshd_.host_key_sha256()},
-            {"path", inbox().string()},
-            {"ackPath", acks().string()},
-            {"recipientDpid", "PADPIDA2011072101T"},
-            {"recipientName", "Example DSP"},
-            {"manifest", manifest},
-            {"timeoutMs", 10000}};
+    auto settings = sshd_.connector(inbox());
+    settings["ackPath"] = acks().string();
+    settings["manifest"] = manifest;
+    settings["timeoutMs"] = 10000;
+    return settings;
   }
   std::int64_t sftp_platform(const std::string& code, const json& settings, int max_attempts = 5) {
     return created(

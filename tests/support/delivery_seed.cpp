@@ -2,7 +2,28 @@
 
 #include "tests/support/delivery_seed.hpp"
 
+#include "domain/crypto.hpp"
+#include "tests/support/media_fixtures.hpp"
+#include "tests/support/test_support.hpp"
+
 namespace tunemantra::test {
+
+seeded_media write_real_media(const std::filesystem::path& media_dir) {
+  std::filesystem::create_directories(media_dir / "audio");
+  std::filesystem::create_directories(media_dir / "artwork");
+  tone t;
+  t.seconds = 31;
+  const auto wav = write_tone(media_dir / "tone.wav", t);
+  std::filesystem::remove(media_dir / "tone.wav");
+  seeded_media m;
+  m.audio_sha256 = domain::crypto::sha256_hex(wav);
+  write_bytes(media_dir / "audio" / (m.audio_sha256 + ".wav"), wav);
+  const auto jpeg = make_jpeg(3000, 3000);
+  m.artwork_sha256 = domain::crypto::sha256_hex(jpeg);
+  m.artwork_bytes = static_cast<std::int64_t>(jpeg.size());
+  write_bytes(media_dir / "artwork" / (m.artwork_sha256 + ".jpg"), jpeg);
+  return m;
+}
 
 seeded_account seed_account(persistence::store& store) {
   domain::new_user nu{"label", "label@example.com", "Label", "correct horse battery", domain::role::label};

@@ -6,6 +6,7 @@
 // ddex-folder connector needs the files to exist.
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct seeded_media {
   std::string artwork_sha256 = std::string(64, 'a');
   std::int64_t artwork_bytes = 1;
 };
+
+/// Writes real media into `media_dir` as the daemon stores it (audio/<sha>.wav, artwork/<sha>.jpg):
+/// a 31 s 16-bit stereo tone (5.5 MB) and a 3000x3000 JPEG. For sends that move real bytes.
+seeded_media write_real_media(const std::filesystem::path& media_dir);
 
 /// A label user "label@example.com" with one artist.
 seeded_account seed_account(persistence::store& store);

@@ -84,6 +84,18 @@ sshd_server::~sshd_server() {
   }
 }
 
+nlohmann::json sshd_server::connector(const std::filesystem::path& path) const {
+  return {{"type", "sftp"},
+          {"host", "127.0.0.1"},
+          {"port", port_},
+          {"username", user_},
+          {"privateKeyFile", user_key().string()},
+          {"hostKeySha256", host_sha256_},
+          {"path", path.string()},
+          {"recipientDpid", "PADPIDA2011072101T"},
+          {"recipientName", "Example DSP"}};
+}
+
 int sshd_server::kill_sessions() {
   // Each session is a child of the listening sshd: found through /proc/<pid>/stat's parent field.
   int killed = 0;

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/support/test_support.hpp"
 
 namespace tunemantra::test {
@@ -27,6 +29,9 @@ public:
   const std::string& other_host_key_sha256() const { return other_sha256_; }
   /// A folder the SFTP user can write (absolute; the same path on the server).
   std::filesystem::path root() const { return dir_.path() / "srv"; }
+
+  /// Settings of an sftp connector uploading to `path` on this server with the user's key.
+  nlohmann::json connector(const std::filesystem::path& path) const;
 
   /// SIGKILLs every session's sshd child: connections in flight drop, the server stays up.
   int kill_sessions();

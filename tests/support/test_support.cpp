@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -278,6 +279,21 @@ http_answer http_get(int port, const std::string& path) {
   for (const auto& [k, v] : res->headers)
     out.headers[k] = v;
   return out;
+}
+
+void kill_daemon_repeatedly(const std::map<std::string, std::string>& env, int kills, unsigned seed, int min_ms,
+                            int max_ms, const std::function<void()>& after_kill) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> pause_ms(min_ms, max_ms);
+  for (int k = 0; k < kills; ++k) {
+    process d{TM_DAEMON_PATH, {}, env};
+    ASSERT_TRUE(d.wait_for_log("daemon started", std::chrono::seconds(30))) << d.err();
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
+    d.signal(SIGKILL);
+    ASSERT_EQ(d.wait(std::chrono::seconds(10)), 128 + SIGKILL);
+    if (after_kill)
+      after_kill();
+  }
 }
 
 } // namespace tunemantra::test

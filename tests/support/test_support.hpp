@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -99,6 +100,11 @@ private:
   int pid_ = -1;
   std::optional<int> status_;
 };
+
+/// Starts the daemon with `env` `kills` times and SIGKILLs it each time after a seeded random
+/// pause of `min_ms`..`max_ms` (after it logged "daemon started"); `after_kill` runs after each kill.
+void kill_daemon_repeatedly(const std::map<std::string, std::string>& env, int kills, unsigned seed, int min_ms,
+                            int max_ms, const std::function<void()>& after_kill = {});
 
 /// A free TCP port on 127.0.0.1 (the kernel's choice; closed again before returning).
 int free_port();
