@@ -345,6 +345,11 @@ TEST_P(http_api, the_openapi_document_lists_exactly_the_served_routes) {
   for (const auto& route : live_->srv().routes().routes())
     served.insert(route.method + " " + route.path);
   EXPECT_EQ(documented, served);
+  // The connector schema is the registry's: one entry per connector type, each naming its type.
+  std::set<std::string> types;
+  for (const auto& one : doc["components"]["schemas"]["Connector"]["oneOf"])
+    types.insert(one["properties"]["type"]["enum"][0].get<std::string>());
+  EXPECT_EQ(types, (std::set<std::string>{"ddex-folder", "http", "sftp"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, http_api,

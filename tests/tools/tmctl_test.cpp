@@ -132,6 +132,26 @@ TEST_F(tmctl_cli, status_platforms_and_a_bulk_submit_followed_to_the_end) {
   EXPECT_EQ(ctl({"platforms", "add", "--code", "x", "--name", "X", "--type", "http", "--url", fake.url()}, label_key_).code,
             1); // not an admin
 
+  // Connector types come from the daemon; any type's settings go through --setting, secrets from files.
+  r = ctl({"platforms", "types"}, label_key_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "sftp") && has(r.out, "hostKeySha256") && has(r.out, "ddex-folder")) << r.out;
+  const auto secret = dir_.path() / "password";
+  std::ofstream(secret) << "pa55 word\n";
+  r = ctl({"platforms", "add", "--code", "dsp", "--name", "DSP", "--type", "sftp", "--setting", "host=sftp.dsp.example",
+           "--setting", "port=2222", "--setting", "username=tm", "--setting-file", "password=" + secret.string(),
+           "--setting", "hostKeySha256=SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU", "--path", "/inbox",
+           "--recipient-dpid", "PADPIDA2011072101T", "--recipient-name", "DSP", "--output", "json"},
+          admin_key_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto added = json::parse(r.out)["connector"];
+  EXPECT_EQ(added["port"], 2222);
+  EXPECT_TRUE(added["hasPassword"].get<bool>());
+  EXPECT_FALSE(has(r.out, "pa55")) << r.out;
+  r = ctl({"platforms", "add", "--code", "dsp2", "--name", "DSP", "--type", "sftp", "--setting", "host=x"}, admin_key_);
+  EXPECT_NE(r.code, 0);
+  EXPECT_TRUE(has(r.err, "connector.username")) << r.err;
+
   r = ctl({"releases", "validate", std::to_string(releases_[0])}, label_key_);
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_TRUE(has(r.out, "is ready")) << r.out;
