@@ -62,13 +62,24 @@ persistence::delivery_transition start_send(domain::delivery& d, const domain::p
   return {d.id, {waiting_status(d), delivery_status::delivering}, std::move(sending)};
 }
 
-/// The job's package, loaded by the first send that needs it; a load that fails is not kept.
+/// The package of the delivery's release, loaded by the first send that needs it; a load that
+/// fails is not kept. A bulk job's cache holds at most package_cache::kept releases.
 std::shared_ptr<const delivery_package> package_of(const job_context& ctx, package_cache& cache,
                                                    const domain::delivery& d) {
   std::lock_guard lock(cache.mutex);
-  if (!cache.package)
-    cache.package = std::make_shared<const delivery_package>(load_package(*ctx.store, d.account_id, d.release_id));
-  return cache.package;
+  auto& slot = cache.by_release[d.release_id];
+  if (!slot) {
+    if (cache.by_release.size() > package_cache::kept)
+      for (auto it = cache.by_release.begin(); it != cache.by_release.end() && cache.by_release.size() > package_cache::kept;)
+        it = it->first == d.release_id ? std::next(it) : cache.by_release.erase(it);
+    try {
+      slot = std::make_shared<const delivery_package>(load_package(*ctx.store, d.account_id, d.release_id));
+    } catch (...) {
+      cache.by_release.erase(d.release_id);
+      throw;
+    }
+  }
+  return slot;
 }
 
 /// Runs the connector for a delivery marked `delivering` and records the outcome: delivered /

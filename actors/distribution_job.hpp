@@ -8,6 +8,7 @@
 // retried with a jittered, doubling backoff up to the platform's attempt budget.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -19,10 +20,12 @@ namespace tunemantra::actors {
 
 struct delivery_package;
 
-/// The job's release as sends need it, loaded once by the first send (shared with the sends).
+/// The job's releases as sends need them, each loaded by the first send of it (shared with the
+/// sends): one for a distribution, the latest few of a bulk job's many.
 struct package_cache {
+  static constexpr std::size_t kept = 64;
   std::mutex mutex;
-  std::shared_ptr<const delivery_package> package;
+  std::map<std::int64_t, std::shared_ptr<const delivery_package>> by_release;
 };
 
 /// Deliveries waiting at a gate (thread-safe). An id goes in before the gate is asked (so a

@@ -2,6 +2,8 @@
 // (unknown, another account's, not ready, already on the platform) while the rest go out; cancel
 // stops what is not sent and keeps what is; bad requests get 400.
 
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "tests/http/delivery_fixture.hpp"
@@ -95,6 +97,32 @@ TEST_P(bulk_api, refused_releases_are_reported_per_item_and_the_rest_go_out) {
   const auto second = bulk(alice_, {with_files}, {folder});
   EXPECT_EQ(wait_terminal(alice_, second)["status"], "succeeded");
   EXPECT_EQ(delivery_on(alice_, with_files, folder)["status"], "delivered");
+}
+
+TEST_P(bulk_api, each_release_of_a_bulk_job_is_sent_as_itself) {
+  // A bulk job sends many releases: every batch carries its own release, never the first one's.
+  const auto folder = folder_platform("folder");
+  std::vector<std::int64_t> releases;
+  for (int i = 0; i < 3; ++i)
+    releases.push_back(ready_release(alice_, i + 1));
+  const auto job = bulk(alice_, releases, {folder});
+  ASSERT_EQ(wait_terminal(alice_, job)["status"], "succeeded");
+  std::set<std::string> upcs;
+  for (const auto release : releases) {
+    const auto d = delivery_on(alice_, release, folder);
+    ASSERT_EQ(d["status"], "delivered") << d.dump();
+    const auto upc = body_of(as(alice_).Get("/api/releases/" + std::to_string(release)))["data"]["upc"].get<std::string>();
+    upcs.insert(upc);
+    const auto batch = drop("folder") / ("N_" + d["batchId"].get<std::string>());
+    const auto xml = test::read_bytes(batch / upc / (upc + ".xml"));
+    EXPECT_NE(xml.find("<ICPN>" + upc + "</ICPN>"), std::string::npos) << batch;
+    std::size_t files = 0;
+    for (const auto& e : fs::directory_iterator(batch / upc / "resources"))
+      files += e.is_regular_file() ? 1 : 0;
+    const auto tracks = body_of(as(alice_).Get("/api/releases/" + std::to_string(release) + "/tracks"))["data"];
+    EXPECT_EQ(files, tracks.size() + 1) << "its own tracks and cover";
+  }
+  EXPECT_EQ(upcs.size(), 3u);
 }
 
 TEST_P(bulk_api, cancel_stops_what_is_not_sent_and_keeps_what_is) {
