@@ -50,12 +50,13 @@ int backoff_ms(const job_context& ctx, int attempts) {
 /// The transition that marks the delivery `delivering`: one more attempt, with its job event.
 /// A delivery to a batch connector gets its BatchId here, before its first send, and keeps it:
 /// a resend after a crash completes that batch instead of starting another.
-persistence::delivery_transition start_send(domain::delivery& d, const domain::platform& p) {
+/// `join` puts it in that batch (the batch of the send it goes with).
+persistence::delivery_transition start_send(domain::delivery& d, const domain::platform& p, const std::string& join = "") {
   persistence::delivery_change sending{delivery_status::delivering};
   sending.count_attempt = true;
   if (d.batch_id.empty())
     if (const auto* c = find_connector(p.connector.type); c && c->uses_batches()) {
-      d.batch_id = next_batch_id();
+      d.batch_id = join.empty() ? next_batch_id() : join;
       sending.batch_id = d.batch_id;
     }
   sending.event = "sending " + d.message_id + " to " + p.name + " (attempt " + std::to_string(d.attempts + 1) + ")";
@@ -82,52 +83,97 @@ std::shared_ptr<const delivery_package> package_of(const job_context& ctx, packa
   return slot;
 }
 
-/// Runs the connector for a delivery marked `delivering` and records the outcome: delivered /
-/// taken_down, back to waiting with a retry time, or failed (permanent, or attempts spent).
-/// True when the delivery is settled (sent, or failed for good).
-/// `held` (the platform slot) is given back as soon as the connector returns: the platform is done
-/// with the request, so the next send need not wait for this one's outcome to be recorded.
-bool finish_send(const job_context& ctx, package_cache& cache, const domain::delivery& d, const domain::platform& p,
-                 std::shared_ptr<platform_gate::slot>& held) {
-  try {
-    std::string batch;
+/// The transition recording a delivery the connector sent as `batch`.
+persistence::delivery_transition sent_transition(const domain::delivery& d, const domain::platform& p,
+                                                 const std::string& batch) {
+  persistence::delivery_change done{d.action == domain::ern_action::takedown ? delivery_status::taken_down
+                                                                              : delivery_status::delivered};
+  done.delivered_at = domain::now_millis();
+  done.batch_id = batch;
+  done.last_error = "";
+  done.event = (d.action == domain::ern_action::takedown ? "takedown delivered to " : "delivered to ") + p.name
+               + " as batch " + batch;
+  return {d.id, {delivery_status::delivering}, std::move(done)};
+}
+
+/// The transition recording a failed attempt: back to waiting with a retry time `wait` ms away,
+/// or failed (permanent, or attempts spent); `new_batch`, when set, is the BatchId it goes in next
+/// (its batch closed without it). `settled` says whether it failed for good.
+persistence::delivery_transition failed_transition(const domain::delivery& d, const domain::platform& p,
+                                                   const std::exception& e, int wait, const std::string& new_batch,
+                                                   bool& settled) {
+  const int attempts = d.attempts + 1;
+  const bool permanent = dynamic_cast<const permanent_failure*>(&e) != nullptr;
+  settled = permanent || attempts >= p.max_attempts;
+  persistence::delivery_change failed{settled ? delivery_status::failed : waiting_status(d)};
+  failed.last_error = e.what();
+  if (!settled)
+    failed.next_attempt_at = domain::now_millis() + wait;
+  if (!new_batch.empty())
+    failed.batch_id = new_batch;
+  failed.event = "attempt " + std::to_string(attempts) + " to " + p.name + " failed: " + e.what()
+                 + (permanent ? " (permanent: not retried)"
+                    : settled ? " (no attempts left)"
+                              : "; retrying in " + std::to_string(wait) + " ms");
+  log::warn("delivery attempt failed", {{"delivery", std::to_string(d.id)}, {"platform", p.code}, {"error", e.what()}});
+  return {d.id, {delivery_status::delivering}, std::move(failed)};
+}
+
+/// Runs the connector for deliveries marked `delivering` (one, or the several of one batch) and
+/// records the outcome of each: sent (delivered / taken_down), back to waiting with a retry time,
+/// or failed (permanent, or attempts spent). A batch goes all or nothing and its deliveries retry
+/// together (one wait), so they meet again in the same batch. `settled[i]` says whether delivery
+/// i is settled. `held` (the platform slot) is given back as soon as the connector returns: the
+/// platform is done with the request, so the next send need not wait for the outcome's record.
+std::vector<bool> finish_sends(const job_context& ctx, package_cache& cache, const std::vector<domain::delivery>& ds,
+                               const domain::platform& p, std::shared_ptr<platform_gate::slot>& held) {
+  std::vector<bool> settled(ds.size(), false);
+  std::vector<persistence::delivery_transition> outcomes;
+  const int wait = backoff_ms(ctx, ds.front().attempts + 1);
+  // Each release's package; one that cannot be loaded fails its own delivery, not the batch.
+  std::vector<std::shared_ptr<const delivery_package>> packages(ds.size());
+  std::vector<std::size_t> going;
+  for (std::size_t i = 0; i < ds.size(); ++i) {
     try {
-      const auto pkg = package_of(ctx, cache, d);
-      const std::filesystem::path media(ctx.media_dir);
-      batch = connector_of(p).send({p, *pkg, d, ctx.delivery, media});
-    } catch (...) {
-      held.reset();
+      packages[i] = package_of(ctx, cache, ds[i]);
+      going.push_back(i);
+    } catch (const persistence::lease_lost&) {
       throw;
+    } catch (const std::exception& e) {
+      bool done = false;
+      outcomes.push_back(failed_transition(ds[i], p, e, wait, "", done));
+      settled[i] = done;
     }
-    held.reset();
-    persistence::delivery_change done{d.action == domain::ern_action::takedown ? delivery_status::taken_down
-                                                                                : delivery_status::delivered};
-    done.delivered_at = domain::now_millis();
-    done.batch_id = batch;
-    done.last_error = "";
-    done.event = (d.action == domain::ern_action::takedown ? "takedown delivered to " : "delivered to ") + p.name
-                 + " as batch " + batch;
-    ctx.commits->apply({d.id, {delivery_status::delivering}, std::move(done)});
-    return true;
-  } catch (const persistence::lease_lost&) {
-    throw; // another node runs the job now: nothing of ours may be recorded
-  } catch (const std::exception& e) {
-    const int attempts = d.attempts + 1;
-    const bool permanent = dynamic_cast<const permanent_failure*>(&e) != nullptr;
-    const bool spent = permanent || attempts >= p.max_attempts;
-    persistence::delivery_change failed{spent ? delivery_status::failed : waiting_status(d)};
-    failed.last_error = e.what();
-    const auto wait = backoff_ms(ctx, attempts);
-    if (!spent)
-      failed.next_attempt_at = domain::now_millis() + wait;
-    failed.event = "attempt " + std::to_string(attempts) + " to " + p.name + " failed: " + e.what()
-                   + (permanent ? " (permanent: not retried)"
-                      : spent   ? " (no attempts left)"
-                                : "; retrying in " + std::to_string(wait) + " ms");
-    ctx.commits->apply({d.id, {delivery_status::delivering}, std::move(failed)});
-    log::warn("delivery attempt failed", {{"delivery", std::to_string(d.id)}, {"platform", p.code}, {"error", e.what()}});
-    return spent;
   }
+  if (!going.empty()) {
+    const std::filesystem::path media(ctx.media_dir);
+    std::vector<send_request> requests;
+    for (const auto i : going)
+      requests.push_back({p, *packages[i], ds[i], ctx.delivery, media});
+    try {
+      const auto batch = connector_of(p).send_batch(requests);
+      held.reset();
+      for (const auto i : going) {
+        outcomes.push_back(sent_transition(ds[i], p, batch));
+        settled[i] = true;
+      }
+    } catch (const persistence::lease_lost&) {
+      held.reset();
+      throw; // another node runs the job now: nothing of ours may be recorded
+    } catch (const std::exception& e) {
+      held.reset();
+      // A batch closed without them: they go on together in a new one.
+      const auto new_batch = dynamic_cast<const batch_closed*>(&e) != nullptr ? next_batch_id() : std::string();
+      for (const auto i : going) {
+        bool done = false;
+        outcomes.push_back(failed_transition(ds[i], p, e, wait, new_batch, done));
+        settled[i] = done;
+      }
+    }
+  }
+  held.reset();
+  ctx.commits->apply(std::move(outcomes));
+  return settled;
 }
 
 /// Ends the job once every delivery is settled, and moves the release along.
@@ -316,58 +362,87 @@ void complete_bulk(const job_context& ctx, const domain::job& job, const tally& 
   }
 }
 
-/// A send the pass may start: the delivery, its platform and the platform slot it holds.
+/// A send the pass may start: the delivery, its platform and the platform slot it holds, and
+/// the deliveries going in the same batch (a bulk job's, where the platform takes several
+/// releases per batch; they share the slot).
 struct ready_send {
   domain::delivery d;
   domain::platform p;
   std::shared_ptr<platform_gate::slot> slot;
+  std::vector<domain::delivery> more = {};
+
+  std::vector<domain::delivery> all() const {
+    std::vector<domain::delivery> out{d};
+    out.insert(out.end(), more.begin(), more.end());
+    return out;
+  }
 };
 
 /// Marks claimed sends `delivering` (one more attempt) in one group commit; element i says
-/// whether send i may go. A send that may not (changed since it was read), or every one when
-/// the write fails, gives its in-flight claim back.
+/// whether send i may go. A delivery that may not (changed since it was read), or every one when
+/// the write fails, gives its in-flight claim back; a batch goes on with the ones that may.
 std::vector<bool> begin_sends(const job_context& ctx, std::vector<ready_send>& ready) {
   std::vector<persistence::delivery_transition> starts;
-  for (auto& r : ready)
+  for (auto& r : ready) {
     starts.push_back(start_send(r.d, r.p));
+    for (auto& m : r.more)
+      starts.push_back(start_send(m, r.p, r.d.batch_id));
+  }
   std::vector<bool> started;
   try {
     started = ctx.commits->apply(std::move(starts));
   } catch (...) {
     for (const auto& r : ready)
-      ctx.in_flight->finish(r.d.id);
+      for (const auto& d : r.all())
+        ctx.in_flight->finish(d.id);
     throw;
   }
-  for (std::size_t i = 0; i < ready.size(); ++i)
-    if (!started[i])
-      ctx.in_flight->finish(ready[i].d.id);
-  return started;
+  std::vector<bool> going(ready.size(), false);
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < ready.size(); ++i) {
+    auto members = ready[i].all();
+    std::vector<domain::delivery> kept;
+    for (auto& d : members) {
+      if (started[at++])
+        kept.push_back(std::move(d));
+      else
+        ctx.in_flight->finish(d.id);
+    }
+    going[i] = !kept.empty();
+    if (going[i]) {
+      ready[i].d = kept.front();
+      ready[i].more.assign(kept.begin() + 1, kept.end());
+    }
+  }
+  return going;
 }
 
-/// Runs a started send on the sender pool and records its outcome, then gives the platform's
-/// slot back and wakes the job when there is something to decide.
-void run_send(const job_context& ctx, const domain::delivery& d, const domain::platform& platform, package_cache& cache,
-              const gated_deliveries& gated, std::shared_ptr<platform_gate::slot> held) {
-  bool settled = false;
+/// Runs a started send (one delivery, or a batch of them) on the sender pool and records its
+/// outcome, then gives the platform's slot back and wakes the job when there is something to decide.
+void run_send(const job_context& ctx, const std::vector<domain::delivery>& ds, const domain::platform& platform,
+              package_cache& cache, const gated_deliveries& gated, std::shared_ptr<platform_gate::slot> held) {
+  std::vector<bool> settled(ds.size(), false);
   try {
     persistence::fenced_scope fenced{ctx.lease};
-    settled = finish_send(ctx, cache, d, platform, held);
+    settled = finish_sends(ctx, cache, ds, platform, held);
   } catch (const persistence::lease_lost& e) {
     // Sent, but the job was taken over meanwhile: its new owner sends again under the same
     // MessageId, which the platform dedupes; this node's late write is refused.
-    log::warn("stale write refused", {{"delivery", std::to_string(d.id)}, {"message_id", d.message_id},
+    log::warn("stale write refused", {{"delivery", std::to_string(ds.front().id)}, {"message_id", ds.front().message_id},
                                       {"error", e.what()}});
   } catch (const std::exception& e) {
-    log::warn("recording a send failed", {{"delivery", std::to_string(d.id)}, {"error", e.what()}});
+    log::warn("recording a send failed", {{"delivery", std::to_string(ds.front().id)}, {"error", e.what()}});
   } catch (...) {
-    log::warn("recording a send failed", {{"delivery", std::to_string(d.id)}, {"error", "unknown exception"}});
+    log::warn("recording a send failed", {{"delivery", std::to_string(ds.front().id)}, {"error", "unknown exception"}});
   }
   held.reset(); // (given back already unless recording failed before the send)
   // A pass when there is something to decide: a retry to schedule, or the job's last send done
   // with none of its deliveries waiting for a gate (a slot freed there starts them, see below).
-  const auto ended = ctx.in_flight->finish(d.id);
-  if ((ended.left_in_job == 0 && gated.empty()) || !settled)
-    caf::anon_send(ended.owner, step_atom::value); // (the job's actor now: a restarted one adopts running sends)
+  for (std::size_t i = 0; i < ds.size(); ++i) {
+    const auto ended = ctx.in_flight->finish(ds[i].id);
+    if ((ended.left_in_job == 0 && gated.empty()) || !settled[i])
+      caf::anon_send(ended.owner, step_atom::value); // (the job's actor now: a restarted one adopts running sends)
+  }
 }
 
 /// A delivery of a distribution left waiting for a platform slot: when the gate hands it one,
@@ -428,7 +503,7 @@ void start_handed(const job_context& ctx, const handoff& h) {
     if (!ctx.in_flight->claim(d->id, h.job_id, h.me) || !begin_sends(ctx, ready).front())
       return pass();
     h.gated->remove(h.delivery_id);
-    run_send(ctx, ready.front().d, *p, *h.cache, *h.gated, std::move(ready.front().slot));
+    run_send(ctx, ready.front().all(), *p, *h.cache, *h.gated, std::move(ready.front().slot));
   } catch (const std::exception& e) {
     log::warn("starting a send failed", {{"job", std::to_string(h.job_id)}, {"delivery", std::to_string(h.delivery_id)},
                                          {"error", e.what()}});
@@ -493,6 +568,21 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
       soonest(d.next_attempt_at - now);
       continue;
     }
+    // A bulk job's delivery joins a batch starting now to its platform when the platform takes
+    // several releases per batch (a retry only the batch it was in): it rides on that slot.
+    if (bulk) {
+      const auto* c = find_connector(p->connector.type);
+      const auto per_batch = c ? c->releases_per_batch(settings_of(*p)) : 1;
+      auto joins = [&](const ready_send& r) {
+        return r.p.id == p->id && static_cast<int>(1 + r.more.size()) < per_batch && r.d.batch_id == d.batch_id;
+      };
+      if (per_batch > 1)
+        if (auto it = std::find_if(ready.begin(), ready.end(), joins); it != ready.end()) {
+          if (ctx.in_flight->claim(d.id, job_id, me))
+            it->more.push_back(d);
+          continue;
+        }
+    }
     std::chrono::milliseconds gate_wait{0};
     bool queued = false;
     // A bulk job (many deliveries per platform) is woken for a pass; a distribution's delivery
@@ -534,8 +624,8 @@ step_outcome next_step(const job_context& ctx, std::int64_t job_id, const distri
       changed = true;
       continue;
     }
-    ctx.sender->post([ctx, d = r.d, platform = r.p, cache = st.package, gated = st.gated, held = r.slot]() mutable {
-      run_send(ctx, d, platform, *cache, *gated, std::move(held));
+    ctx.sender->post([ctx, ds = r.all(), platform = r.p, cache = st.package, gated = st.gated, held = r.slot]() mutable {
+      run_send(ctx, ds, platform, *cache, *gated, std::move(held));
     });
   }
   return changed ? step_outcome{step_outcome::wait, 0} : next; // look again at once after a surprise

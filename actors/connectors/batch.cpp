@@ -61,12 +61,16 @@ void check_ddex_settings(const json& in, json& out) {
     throw invalid_settings("manifest", "must be one of " + names);
   }
   out["manifest"] = manifest.empty() ? std::string(domain::to_string(domain::manifest_kind::ern_c_sftp_16)) : manifest;
+  out["releasesPerBatch"] = settings::integer(in, "releasesPerBatch", 1, 1, 100);
 }
+
+int releases_per_batch_of(const json& stored) { return std::max(1, stored.value("releasesPerBatch", 1)); }
 
 void show_ddex_settings(const json& stored, json& out) {
   for (const char* key : {"recipientDpid", "recipientName", "manifest"})
     out[key] = settings::stored(stored, key);
   out["deals"] = stored.contains("deals") && stored["deals"].is_array() ? stored["deals"] : json::array();
+  out["releasesPerBatch"] = releases_per_batch_of(stored);
 }
 
 json ddex_schema_properties(std::string_view type) {
@@ -92,53 +96,71 @@ json ddex_schema_properties(std::string_view type) {
         {"description", "the ManifestMessage version of BatchComplete_<BatchId>.xml, or an empty semaphore file"}}}};
 }
 
-batch_plan plan_batch(const ddex_settings& s, const send_request& r) {
-  const auto& pkg = r.package;
-  const auto& d = r.delivery;
-  if (d.batch_id.empty())
-    throw std::logic_error("plan_batch: the delivery has no BatchId yet");
+batch_plan plan_batch(const ddex_settings& s, std::span<const send_request> requests) {
+  if (requests.empty() || requests.front().delivery.batch_id.empty())
+    throw std::logic_error("plan_batch: no delivery, or one without its BatchId");
+  const auto& first = requests.front();
   batch_plan plan;
-  plan.batch_id = d.batch_id;
-  plan.folder = domain::batch_folder(d.batch_id);
-  const auto release = pkg.rel.upc + "/";
-  auto add_file = [&](std::string path, const std::string& stored, const std::string& sha256) {
-    batch_file f;
-    f.path = release + std::move(path);
-    f.source = r.media_root / stored;
-    std::error_code ec;
-    f.size = fs::file_size(f.source, ec);
-    if (ec)
-      throw permanent_failure("media file " + stored + " is missing: " + ec.message());
-    f.sha256 = sha256;
-    plan.files.push_back(std::move(f));
-  };
-  for (const auto& t : pkg.tracks)
-    add_file(track_file(pkg, t), t.audio->file, t.audio->sha256);
-  add_file(artwork_file(pkg), pkg.rel.artwork->file, pkg.rel.artwork->sha256);
-
+  plan.batch_id = first.delivery.batch_id;
+  plan.folder = domain::batch_folder(plan.batch_id);
   const auto now = domain::now_millis();
-  batch_file message;
-  message.path = release + pkg.rel.upc + ".xml";
-  message.bytes = domain::build_ern(make_message(s.recipient, s.deals, pkg, d, r.config, now));
-  message.size = message.bytes.size();
-  message.sha256 = domain::crypto::sha256_hex(message.bytes);
-
   domain::manifest m;
-  m.sender = {r.config.sender_dpid, r.config.sender_name};
+  m.sender = {first.config.sender_dpid, first.config.sender_name};
   m.recipient = s.recipient;
   m.created_at = domain::format_rfc3339(now);
-  m.test = r.config.test_messages;
-  m.batch_id = d.batch_id;
-  m.messages.push_back({d.message_id, message.path, pkg.rel.upc, d.action, message.sha256});
-  plan.files.push_back(std::move(message));
-
+  m.test = first.config.test_messages;
+  m.batch_id = plan.batch_id;
+  std::vector<batch_file> messages;
+  for (const auto& r : requests) {
+    if (r.delivery.batch_id != plan.batch_id)
+      throw std::logic_error("plan_batch: deliveries of different batches");
+    const auto& pkg = r.package;
+    const auto release = pkg.rel.upc + "/";
+    auto add_file = [&](std::string path, const std::string& stored, const std::string& sha256) {
+      batch_file f;
+      f.path = release + std::move(path);
+      f.source = r.media_root / stored;
+      std::error_code ec;
+      f.size = fs::file_size(f.source, ec);
+      if (ec)
+        throw permanent_failure("media file " + stored + " is missing: " + ec.message());
+      f.sha256 = sha256;
+      plan.files.push_back(std::move(f));
+    };
+    for (const auto& t : pkg.tracks)
+      add_file(track_file(pkg, t), t.audio->file, t.audio->sha256);
+    add_file(artwork_file(pkg), pkg.rel.artwork->file, pkg.rel.artwork->sha256);
+    batch_file message;
+    message.path = release + pkg.rel.upc + ".xml";
+    message.bytes = domain::build_ern(make_message(s.recipient, s.deals, pkg, r.delivery, r.config, now));
+    message.size = message.bytes.size();
+    message.sha256 = domain::crypto::sha256_hex(message.bytes);
+    m.messages.push_back({r.delivery.message_id, message.path, pkg.rel.upc, r.delivery.action, message.sha256});
+    messages.push_back(std::move(message));
+  }
+  // Every release's resources, then the messages, then the manifest.
+  for (auto& message : messages)
+    plan.files.push_back(std::move(message));
   batch_file manifest;
-  manifest.path = domain::manifest_file(d.batch_id);
+  manifest.path = domain::manifest_file(plan.batch_id);
   manifest.bytes = domain::build_manifest(m, s.manifest);
   manifest.size = manifest.bytes.size();
   manifest.sha256 = domain::crypto::sha256_hex(manifest.bytes);
   plan.files.push_back(std::move(manifest));
   return plan;
+}
+
+bool manifest_completes(const std::string& text, bool semaphore, std::span<const send_request> requests) {
+  if (semaphore)
+    return true;
+  std::size_t listed = 0;
+  for (const auto& r : requests)
+    listed += text.find("<MessageId>" + r.delivery.message_id + "</MessageId>") != std::string::npos ? 1 : 0;
+  if (listed == requests.size())
+    return true;
+  if (listed == 0)
+    throw batch_closed("batch " + requests.front().delivery.batch_id + " was completed without this delivery");
+  return false; // some of them: this send completes it again with all of them
 }
 
 std::string next_batch_id() {

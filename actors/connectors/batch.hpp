@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct ddex_settings {
   domain::ern_party recipient;
   std::vector<domain::ern_deal> deals; ///< empty: default_deals()
   domain::manifest_kind manifest = domain::manifest_kind::ern_c_sftp_16;
+  int releases_per_batch = 1; ///< a bulk job's deliveries to the platform share batches of up to this many
 };
 
 /// Reads stored settings (already checked).
@@ -51,8 +53,17 @@ struct batch_plan {
   std::vector<batch_file> files; ///< in sending order: resources, messages, the manifest last
 };
 
-/// The batch of one delivery (its batch_id set). Throws permanent_failure when a media file is gone.
-batch_plan plan_batch(const ddex_settings& s, const send_request& r);
+/// The batch of deliveries sharing one BatchId (set on each): every release's resources and
+/// message, then one manifest listing them all. Throws permanent_failure when a media file is gone.
+batch_plan plan_batch(const ddex_settings& s, std::span<const send_request> requests);
+
+/// Whether a manifest already in place completes this very batch: a semaphore does; a
+/// ManifestMessage does when it lists every one of `requests`' messages. Throws batch_closed when
+/// it lists none of them (a batch closed without them).
+bool manifest_completes(const std::string& manifest_text, bool semaphore, std::span<const send_request> requests);
+
+/// releasesPerBatch of the settings (1 when absent).
+int releases_per_batch_of(const nlohmann::json& stored);
 
 /// A new BatchId: the current time, strictly later than the last one this process gave.
 std::string next_batch_id();

@@ -22,6 +22,12 @@
 namespace tunemantra::actors {
 
 /// A setting an API user gave that the connector refuses: `field` is its path under connector.
+/// A retry found its batch completed by an earlier send that did not carry this delivery (the
+/// batch closed without it): the delivery goes again in a new batch.
+struct batch_closed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 struct invalid_settings : std::runtime_error {
   invalid_settings(std::string field_, const std::string& message)
       : std::runtime_error(message), field(std::move(field_)) {}
@@ -60,6 +66,11 @@ public:
   virtual nlohmann::json public_view(const nlohmann::json& settings) const = 0;
   /// Whether a delivery gets its BatchId before its first send (kept across retries).
   virtual bool uses_batches() const { return false; }
+  /// How many releases one batch may carry (a bulk job's deliveries to the platform share one).
+  virtual int releases_per_batch(const nlohmann::json& /*settings*/) const { return 1; }
+  /// Sends deliveries of one batch (same BatchId, at most releases_per_batch) as one: all or none.
+  /// The default sends a batch of one.
+  virtual std::string send_batch(std::span<const send_request> requests) const;
   /// Sends one delivery; returns its batch id or the platform's receipt. Throws permanent_failure
   /// when sending again cannot help, std::runtime_error when it may.
   virtual std::string send(const send_request& request) const = 0;

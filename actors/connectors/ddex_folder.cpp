@@ -87,16 +87,25 @@ public:
 
   bool uses_batches() const override { return true; }
 
-  std::string send(const send_request& r) const override {
-    const auto stored = settings_of(r.platform);
-    const auto plan = plan_batch(read_ddex_settings(stored), r);
+  int releases_per_batch(const json& stored) const override { return releases_per_batch_of(stored); }
+
+  std::string send(const send_request& r) const override { return send_batch({&r, 1}); }
+
+  std::string send_batch(std::span<const send_request> requests) const override {
+    const auto stored = settings_of(requests.front().platform);
+    const auto settings = read_ddex_settings(stored);
+    const auto plan = plan_batch(settings, requests);
     const fs::path root(settings::stored(stored, "path"));
     const auto staging = root / ("." + plan.folder + ".partial");
     const auto batch = root / plan.folder;
     const auto& manifest = plan.files.back();
     std::error_code ec;
-    if (fs::exists(batch / manifest.path, ec))
-      return plan.batch_id; // an earlier attempt completed this very batch (same BatchId)
+    if (fs::exists(batch / manifest.path, ec)) { // an earlier attempt completed this batch (same BatchId)
+      std::ifstream in(batch / manifest.path, std::ios::binary);
+      const std::string text((std::istreambuf_iterator<char>(in)), {});
+      if (manifest_completes(text, settings.manifest == domain::manifest_kind::semaphore, requests))
+        return plan.batch_id;
+    }
     fs::remove_all(staging);
     for (const auto& f : plan.files) {
       if (&f == &manifest)

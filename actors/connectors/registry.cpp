@@ -6,6 +6,12 @@
 
 namespace tunemantra::actors {
 
+std::string connector::send_batch(std::span<const send_request> requests) const {
+  if (requests.size() != 1)
+    throw std::logic_error(std::string(type()) + " sends one release per batch");
+  return send(requests.front());
+}
+
 std::span<const connector* const> connectors() {
   static const std::array<const connector*, 3> table{&ddex_folder(), &sftp(), &http_post()};
   return table;

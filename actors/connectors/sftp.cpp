@@ -9,7 +9,6 @@
 #include <chrono>
 #include <map>
 #include <mutex>
-#include <regex>
 
 #include "actors/connector_error.hpp"
 #include "actors/connectors/batch.hpp"
@@ -127,17 +126,16 @@ void put(sftp_client& c, const batch_file& f, const std::string& remote) {
   c.replace(temp, remote);
 }
 
-/// Whether the batch is complete on the server already: its manifest is in place and (unless it
-/// is a semaphore) names this delivery's message. An earlier attempt got that far.
-bool complete_already(sftp_client& c, const std::string& manifest_path, const batch_file& manifest,
-                      const std::string& message_id) {
-  const auto seen = c.stat(manifest_path);
-  if (!seen)
+/// "SHA256:" and the 43 base64 characters of 32 bytes (with or without its one '=' of padding).
+bool is_sha256_fingerprint(std::string_view pin) {
+  if (!pin.starts_with("SHA256:"))
     return false;
-  if (manifest.bytes.empty())
-    return true;
-  return c.read_file(manifest_path, ack_limit_bytes).find("<MessageId>" + message_id + "</MessageId>") !=
-         std::string::npos;
+  auto hash = pin.substr(7);
+  if (hash.ends_with('='))
+    hash.remove_suffix(1);
+  return hash.size() == 43 && std::all_of(hash.begin(), hash.end(), [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+         });
 }
 
 class sftp_connector final : public connector {
@@ -187,9 +185,8 @@ public:
       out["privateKeyFile"] = key;
     if (!password.empty())
       out["password"] = password;
-    static const std::regex fingerprint("^SHA256:[A-Za-z0-9+/]{43}=?$");
     const auto pin = settings::text(in, "hostKeySha256", true, 100);
-    if (!std::regex_match(pin, fingerprint))
+    if (!is_sha256_fingerprint(pin))
       throw invalid_settings("hostKeySha256", "must be the host key's SHA256:... fingerprint (ssh-keygen -lf <key>)");
     out["hostKeySha256"] = pin;
     out["path"] = settings::absolute_path(in, "path", true);
@@ -216,16 +213,25 @@ public:
 
   bool uses_batches() const override { return true; }
 
-  std::string send(const send_request& r) const override {
-    const auto stored = settings_of(r.platform);
-    const auto plan = plan_batch(read_ddex_settings(stored), r);
+  int releases_per_batch(const json& stored) const override { return releases_per_batch_of(stored); }
+
+  std::string send(const send_request& r) const override { return send_batch({&r, 1}); }
+
+  std::string send_batch(std::span<const send_request> requests) const override {
+    const auto& platform = requests.front().platform;
+    const auto stored = settings_of(platform);
+    const auto settings = read_ddex_settings(stored);
+    const auto plan = plan_batch(settings, requests);
     const auto root = join(settings::stored(stored, "path"), plan.folder);
-    return with_session(r.platform, stored, [&](sftp_client& c) {
+    // Only a retry finds anything of its batch on the server (a first attempt saves the look).
+    const bool retry =
+        std::any_of(requests.begin(), requests.end(), [](const auto& r) { return r.delivery.attempts > 0; });
+    return with_session(platform, stored, [&](sftp_client& c) {
       const auto& manifest = plan.files.back();
       const auto manifest_path = join(root, manifest.path);
-      // Only a retry finds anything of its batch on the server (a first attempt saves the look).
-      const bool retry = r.delivery.attempts > 0;
-      if (retry && complete_already(c, manifest_path, manifest, r.delivery.message_id))
+      if (retry && c.stat(manifest_path) &&
+          manifest_completes(manifest.bytes.empty() ? std::string() : c.read_file(manifest_path, ack_limit_bytes),
+                             settings.manifest == domain::manifest_kind::semaphore, requests))
         return plan.batch_id;
       std::vector<std::string> made; // folders known to exist, with their parents
       for (const auto& f : plan.files) {

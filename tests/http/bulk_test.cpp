@@ -2,6 +2,7 @@
 // (unknown, another account's, not ready, already on the platform) while the rest go out; cancel
 // stops what is not sent and keeps what is; bad requests get 400.
 
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include "tests/http/delivery_fixture.hpp"
 #include "tests/support/delivery_seed.hpp"
 #include "tests/support/fake_platform.hpp"
+#include "tests/support/xsd.hpp"
 
 namespace tunemantra::http {
 namespace {
@@ -123,6 +125,56 @@ TEST_P(bulk_api, each_release_of_a_bulk_job_is_sent_as_itself) {
     EXPECT_EQ(files, tracks.size() + 1) << "its own tracks and cover";
   }
   EXPECT_EQ(upcs.size(), 3u);
+}
+
+TEST_P(bulk_api, a_platform_taking_several_releases_per_batch_gets_them_in_shared_batches) {
+  const auto folder = created(post(admin_, "/api/platforms",
+                                   {{"code", "batched"},
+                                    {"name", "Batched"},
+                                    {"maxConcurrency", 2},
+                                    {"connector",
+                                     {{"type", "ddex-folder"},
+                                      {"path", drop("batched").string()},
+                                      {"ackPath", ack("batched").string()},
+                                      {"recipientDpid", "PADPIDA2011072101T"},
+                                      {"recipientName", "Batched"},
+                                      {"manifest", "ern-c-sftp/17"},
+                                      {"releasesPerBatch", 3}}}}));
+  std::vector<std::int64_t> releases;
+  for (int i = 0; i < 7; ++i)
+    releases.push_back(ready_release(alice_, 1));
+  const auto job = bulk(alice_, releases, {folder});
+  ASSERT_EQ(wait_terminal(alice_, job)["status"], "succeeded");
+  std::map<std::string, std::vector<json>> by_batch;
+  for (const auto release : releases) {
+    auto d = delivery_on(alice_, release, folder);
+    ASSERT_EQ(d["status"], "delivered") << d.dump();
+    d["upc"] = body_of(as(alice_).Get("/api/releases/" + std::to_string(release)))["data"]["upc"];
+    by_batch[d["batchId"].get<std::string>()].push_back(d);
+  }
+  EXPECT_LT(by_batch.size(), releases.size()) << "releases share batches";
+  std::size_t folders = 0;
+  for (const auto& e : fs::directory_iterator(drop("batched")))
+    folders += e.is_directory() ? 1 : 0;
+  EXPECT_EQ(folders, by_batch.size());
+  for (const auto& [batch_id, members] : by_batch) {
+    EXPECT_LE(members.size(), 3u);
+    const auto batch = drop("batched") / ("N_" + batch_id);
+    const auto manifest = test::read_bytes(batch / ("BatchComplete_" + batch_id + ".xml"));
+    EXPECT_EQ(test::xmllint_errors(test::choreography_schema_path("ern-c-sftp/17"), manifest), "") << manifest;
+    EXPECT_NE(manifest.find("<NumberOfMessages>" + std::to_string(members.size()) + "</NumberOfMessages>"), std::string::npos)
+      << manifest;
+    std::size_t release_folders = 0;
+    for (const auto& e : fs::directory_iterator(batch))
+      release_folders += e.is_directory() ? 1 : 0;
+    EXPECT_EQ(release_folders, members.size());
+    for (const auto& d : members) {
+      const auto upc = d["upc"].get<std::string>();
+      EXPECT_NE(manifest.find("<MessageId>" + d["messageId"].get<std::string>() + "</MessageId>"), std::string::npos);
+      EXPECT_NE(manifest.find("<URL>" + upc + "/" + upc + ".xml</URL>"), std::string::npos);
+      EXPECT_NE(test::read_bytes(batch / upc / (upc + ".xml")).find("<ICPN>" + upc + "</ICPN>"), std::string::npos);
+    }
+  }
 }
 
 TEST_P(bulk_api, cancel_stops_what_is_not_sent_and_keeps_what_is) {

@@ -20,6 +20,50 @@
 namespace tunemantra::http {
 namespace {
 
+/// Kills every SSH session whenever a file is being uploaded (its hidden .part name on the server
+/// is growing), up to `limit` times, until stopped.
+class upload_killer {
+public:
+  upload_killer(test::sshd_server& sshd, fs::path inbox, int limit)
+      : thread_([this, &sshd, inbox = std::move(inbox), limit] {
+          std::map<std::string, std::uintmax_t> seen;
+          while (!stop_ && kills_ < limit) {
+            std::error_code ec;
+            bool growing = false;
+            for (auto it = fs::recursive_directory_iterator(inbox, ec); !ec && it != fs::recursive_directory_iterator();
+                 it.increment(ec)) {
+              const auto path = it->path().string();
+              if (!path.ends_with(".part"))
+                continue;
+              const auto size = fs::file_size(it->path(), ec);
+              if (ec)
+                continue;
+              auto [at, fresh] = seen.try_emplace(path, size);
+              growing = growing || (!fresh && size > at->second);
+              at->second = size;
+            }
+            if (growing && sshd.kill_sessions() > 0) {
+              ++kills_;
+              seen.clear();
+            }
+            std::this_thread::sleep_for(std::chrono::microseconds(300));
+          }
+        }) {}
+  ~upload_killer() { stop(); }
+  /// Stops killing; returns how many times it killed.
+  int stop() {
+    stop_ = true;
+    if (thread_.joinable())
+      thread_.join();
+    return kills_;
+  }
+
+private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> kills_{0};
+  std::thread thread_;
+};
+
 class sftp_delivery : public delivery_fixture {
 protected:
   json connector(const std::string& manifest = "ern-c-sftp/16") {
@@ -68,6 +112,27 @@ protected:
     EXPECT_EQ(test::xmllint_errors(test::choreography_schema_path(manifest_version), manifest), "") << manifest;
     EXPECT_NE(manifest.find(domain::crypto::sha256_hex(ern)), std::string::npos)
         << "the manifest's HashSum is the message's";
+  }
+
+  /// The release's folder in its batch is whole: its tracks and cover, its ERN valid.
+  void expect_release_in_batch(const json& d, std::int64_t release) {
+    const auto rel = body_of(as(alice_).Get("/api/releases/" + std::to_string(release)))["data"];
+    const auto tracks = body_of(as(alice_).Get("/api/releases/" + std::to_string(release) + "/tracks"))["data"];
+    const auto upc = rel["upc"].get<std::string>();
+    const auto folder = inbox() / ("N_" + d["batchId"].get<std::string>()) / upc;
+    std::set<std::string> expected{upc + ".xml", "resources/" + upc + "_cover.jpg"}, found;
+    for (const auto& t : tracks) {
+      char name[64];
+      std::snprintf(name, sizeof name, "_01_%03d.wav", t["position"].get<int>());
+      expected.insert("resources/" + upc + name);
+      EXPECT_EQ(domain::crypto::sha256_hex(test::read_bytes(folder / "resources" / (upc + name))),
+                t["audio"]["sha256"]);
+    }
+    for (const auto& entry : fs::recursive_directory_iterator(folder))
+      if (entry.is_regular_file())
+        found.insert(fs::relative(entry.path(), folder).string());
+    EXPECT_EQ(found, expected) << folder;
+    EXPECT_EQ(test::xsd_errors(test::ern43_schema_path(), test::read_bytes(folder / (upc + ".xml"))), "");
   }
 
   test::sshd_server sshd_;
@@ -165,43 +230,15 @@ TEST_P(sftp_delivery, connections_killed_mid_upload_end_in_one_complete_batch_pe
   std::vector<std::int64_t> releases;
   for (int i = 0; i < 4; ++i)
     releases.push_back(ready_release(alice_, 2)); // 2 x 5.5 MB of audio each
-  // Whenever a file is being uploaded (its hidden .part name on the server is growing), every
-  // session is killed: the first 6 times.
-  std::atomic<bool> stop{false};
-  std::atomic<int> kills{0};
-  std::thread killer([&] {
-    std::map<std::string, std::uintmax_t> seen;
-    while (!stop && kills < 6) {
-      std::error_code ec;
-      bool growing = false;
-      for (auto it = fs::recursive_directory_iterator(inbox(), ec); !ec && it != fs::recursive_directory_iterator();
-           it.increment(ec)) {
-        const auto path = it->path().string();
-        if (!path.ends_with(".part"))
-          continue;
-        const auto size = fs::file_size(it->path(), ec);
-        if (ec)
-          continue;
-        auto [at, fresh] = seen.try_emplace(path, size);
-        growing = growing || (!fresh && size > at->second);
-        at->second = size;
-      }
-      if (growing && sshd_.kill_sessions() > 0) {
-        ++kills;
-        seen.clear();
-      }
-      std::this_thread::sleep_for(std::chrono::microseconds(300));
-    }
-  });
+  upload_killer killer(sshd_, inbox(), 6);
   std::vector<std::int64_t> jobs;
   for (const auto release : releases)
     jobs.push_back(
         created(post(alice_, "/api/releases/" + std::to_string(release) + "/distributions", {{"platformIds", {dsp}}})));
   for (const auto job : jobs)
     EXPECT_EQ(wait_terminal(alice_, job)["status"], "succeeded");
-  stop = true;
-  killer.join();
-  EXPECT_GE(kills.load(), 1) << "no upload was caught in flight";
+  const int kills = killer.stop();
+  EXPECT_GE(kills, 1) << "no upload was caught in flight";
   std::set<std::string> batch_ids;
   int retried = 0;
   for (const auto release : releases) {
@@ -217,6 +254,42 @@ TEST_P(sftp_delivery, connections_killed_mid_upload_end_in_one_complete_batch_pe
   EXPECT_EQ(on_server, batch_ids) << "exactly one batch per delivery";
   EXPECT_GE(retried, 1) << "a killed upload is retried";
   std::cout << "sessions killed mid-upload: " << kills << ", deliveries retried: " << retried << "\n";
+}
+
+TEST_P(sftp_delivery, a_bulk_job_shares_batches_and_survives_killed_connections) {
+  auto settings = connector("ern-c-sftp/17");
+  settings["releasesPerBatch"] = 4;
+  const auto dsp = sftp_platform("dsp", settings, 20);
+  std::vector<std::int64_t> releases;
+  for (int i = 0; i < 8; ++i)
+    releases.push_back(ready_release(alice_, 1));
+  upload_killer killer(sshd_, inbox(), 3);
+  const auto job = created(post(alice_, "/api/bulk-distributions", {{"releaseIds", releases}, {"platformIds", {dsp}}}));
+  const auto done = wait_terminal(alice_, job);
+  const int kills = killer.stop();
+  ASSERT_EQ(done["status"], "succeeded") << done.dump();
+  std::map<std::string, int> members;
+  for (const auto release : releases) {
+    const auto d = delivery_on(alice_, release, dsp);
+    ASSERT_EQ(d["status"], "delivered");
+    ++members[d["batchId"].get<std::string>()];
+    expect_release_in_batch(d, release);
+  }
+  std::set<std::string> on_server;
+  for (const auto& entry : fs::directory_iterator(inbox()))
+    on_server.insert(entry.path().filename().string());
+  std::set<std::string> expected;
+  for (const auto& [batch_id, count] : members) {
+    expected.insert("N_" + batch_id);
+    EXPECT_LE(count, 4);
+    const auto manifest = test::read_bytes(inbox() / ("N_" + batch_id) / ("BatchComplete_" + batch_id + ".xml"));
+    EXPECT_EQ(test::xmllint_errors(test::choreography_schema_path("ern-c-sftp/17"), manifest), "") << manifest;
+    EXPECT_NE(manifest.find("<NumberOfMessages>" + std::to_string(count) + "</NumberOfMessages>"), std::string::npos);
+  }
+  EXPECT_EQ(on_server, expected) << "one batch per BatchId, nothing else";
+  EXPECT_LT(members.size(), releases.size()) << "releases share batches";
+  std::cout << "bulk over sftp: " << releases.size() << " releases in " << members.size() << " batches, " << kills
+            << " kills mid-upload\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, sftp_delivery, test::both_backends(), test::backend_name);
