@@ -63,24 +63,21 @@ persistence::delivery_transition start_send(domain::delivery& d, const domain::p
   return {d.id, {waiting_status(d), delivery_status::delivering}, std::move(sending)};
 }
 
-/// The package of the delivery's release, loaded by the first send that needs it; a load that
-/// fails is not kept. A bulk job's cache holds at most package_cache::kept releases.
+/// The package of the delivery's release, loaded by the first send that needs it (outside the
+/// lock: sends of other releases do not wait for it); a load that fails is not kept. A bulk job's
+/// cache holds at most package_cache::kept releases.
 std::shared_ptr<const delivery_package> package_of(const job_context& ctx, package_cache& cache,
                                                    const domain::delivery& d) {
-  std::lock_guard lock(cache.mutex);
-  auto& slot = cache.by_release[d.release_id];
-  if (!slot) {
-    if (cache.by_release.size() > package_cache::kept)
-      for (auto it = cache.by_release.begin(); it != cache.by_release.end() && cache.by_release.size() > package_cache::kept;)
-        it = it->first == d.release_id ? std::next(it) : cache.by_release.erase(it);
-    try {
-      slot = std::make_shared<const delivery_package>(load_package(*ctx.store, d.account_id, d.release_id));
-    } catch (...) {
-      cache.by_release.erase(d.release_id);
-      throw;
-    }
+  {
+    std::lock_guard lock(cache.mutex);
+    if (const auto it = cache.by_release.find(d.release_id); it != cache.by_release.end())
+      return it->second;
   }
-  return slot;
+  auto loaded = std::make_shared<const delivery_package>(load_package(*ctx.store, d.account_id, d.release_id));
+  std::lock_guard lock(cache.mutex);
+  while (cache.by_release.size() >= package_cache::kept)
+    cache.by_release.erase(cache.by_release.begin());
+  return cache.by_release.try_emplace(d.release_id, std::move(loaded)).first->second;
 }
 
 /// The transition recording a delivery the connector sent as `batch`.

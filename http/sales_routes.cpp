@@ -1,5 +1,5 @@
 // Sales reports: POST /api/sales-reports streams a DDEX DSR flat file (text/tab-separated-values)
-// or a CSV (text/csv) to disk while hashing it, refuses a file (or DSR MessageId) the account has
+// or a CSV (text/csv), either of them gzip-compressed or not, to disk while hashing it, refuses a file (or DSR MessageId) the account has
 // already sent with 409, and answers 202 with the `sales_import` job that checks and imports it.
 // GET /api/sales-reports/{id} shows the report, its problems or its unmatched rows.
 
@@ -7,6 +7,7 @@
 
 #include <httplib.h>
 
+#include "domain/gunzip.hpp"
 #include "domain/sales_report.hpp"
 #include "http/auth.hpp"
 #include "http/envelope.hpp"
@@ -48,31 +49,117 @@ std::string dsr_message_id(const std::filesystem::path& file) {
   return domain::sales::dsr_message_id(line);
 }
 
+/// What an upload says it is. A gzip body (application/gzip, Content-Encoding: gzip, or simply
+/// gzip's magic bytes) says its format by its file name (report.tsv.gz, in ?filename= or
+/// Content-Disposition) or, failing that, by its first line: a DSR begins with HEAD.
+struct upload_kind {
+  std::string format; ///< dsr or csv; empty: decided by the content
+  bool gzip = false;     ///< the body is gzip (its magic bytes; decided on the first two)
+  bool declared = false; ///< application/gzip: it had better be
+  bool refused = false;
+};
+
+std::string file_name_of(const httplib::Request& req) {
+  if (req.has_param("filename"))
+    return req.get_param_value("filename");
+  const auto disposition = req.get_header_value("Content-Disposition");
+  const auto at = disposition.find("filename=");
+  if (at == std::string::npos)
+    return "";
+  auto name = disposition.substr(at + 9);
+  if (!name.empty() && name.front() == '"')
+    name = name.substr(1, name.find('"', 1) - 1);
+  return name.substr(0, name.find(';'));
+}
+
+upload_kind kind_of(const httplib::Request& req) {
+  const auto type = req.get_header_value("Content-Type");
+  upload_kind k; // (Content-Encoding: gzip is seen by its bytes, like any gzip body)
+  if (type.starts_with("text/tab-separated-values"))
+    k.format = "dsr";
+  else if (type.starts_with("text/csv"))
+    k.format = "csv";
+  else if (type.starts_with("application/gzip") || type.starts_with("application/x-gzip")) {
+    k.declared = true;
+    const auto name = file_name_of(req);
+    if (name.ends_with(".tsv.gz") || name.ends_with(".txt.gz"))
+      k.format = "dsr";
+    else if (name.ends_with(".csv.gz"))
+      k.format = "csv";
+  } else
+    k.refused = true;
+  return k;
+}
+
+/// The first line that is not a comment says which format the content is in.
+std::string format_by_content(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line) && (line.empty() || line.front() == '#' || line == "\r")) {
+  }
+  return line.starts_with("HEAD\t") ? "dsr" : "csv";
+}
+
 } // namespace
 
 void add_sales_routes(router& r, services& s) {
   r.add_upload(
     "POST", "/api/sales-reports", access::needs("analytics:write"),
     [&s](const httplib::Request& req, httplib::Response& res, const request_ctx& ctx, const body_reader& read) {
-      const auto type = req.get_header_value("Content-Type");
-      const bool dsr = type.starts_with("text/tab-separated-values");
-      if (!dsr && !type.starts_with("text/csv"))
+      auto kind = kind_of(req);
+      if (kind.refused)
         return send_error(res, "UNSUPPORTED_MEDIA_TYPE",
-                          "send a DDEX DSR flat file as text/tab-separated-values or the CSV format as text/csv",
-                          {{"contentType", type}});
+                          "send a DDEX DSR flat file as text/tab-separated-values or the CSV format as text/csv, "
+                          "or either gzip-compressed (application/gzip or Content-Encoding: gzip)",
+                          {{"contentType", req.get_header_value("Content-Type")}});
       const auto limit = s.cfg.media.max_sales_report_bytes;
       auto upload = s.media.begin(limit);
-      if (!read([&](const char* data, std::size_t size) { return upload->write({data, size}); })) {
+      // Compressed bytes are inflated as they arrive; the limit holds for the report itself.
+      domain::gunzip inflater;
+      std::string head; // the first bytes, until gzip's magic can be seen
+      bool decided = false;
+      auto store = [&](std::string_view data) { return upload->write(data); };
+      auto take = [&](std::string_view data) {
+        if (!decided) {
+          head.append(data);
+          if (head.size() < 2)
+            return true;
+          kind.gzip = domain::looks_gzip(head);
+          decided = true;
+          if (kind.declared && !kind.gzip)
+            return false;
+          data = head;
+        }
+        return kind.gzip ? inflater.feed(data, store) : store(data);
+      };
+      bool whole = read([&](const char* data, std::size_t size) { return take({data, size}); });
+      if (whole && !decided) { // a body of under two bytes: not gzip
+        decided = true;
+        whole = !kind.declared && store(head);
+      }
+      if (!whole || !inflater.error().empty()) {
         res.set_header("Connection", "close");
         if (upload->over_limit())
           return send_error(res, "PAYLOAD_TOO_LARGE", "the report is larger than " + std::to_string(limit) + " bytes",
                             {{"limit", limit}});
-        return send_error(res, "VALIDATION_ERROR", "the upload was cut short");
+        if (!inflater.error().empty())
+          return send_error(res, "VALIDATION_ERROR", inflater.error(),
+                            json::array({{{"field", "body"}, {"message", inflater.error()}}}));
+        if (kind.declared && !kind.gzip)
+          return send_error(res, "VALIDATION_ERROR", "the body is sent as application/gzip but is not gzip",
+                            json::array({{{"field", "body"}, {"message", "not gzip"}}}));
+        return send_error(res, "VALIDATION_ERROR", "the upload was cut short, or its Content-Encoding could not be decoded");
       }
+      if (kind.gzip && !inflater.complete())
+        return send_error(res, "VALIDATION_ERROR", "the gzip stream ends before its end: the file is cut short",
+                          json::array({{{"field", "body"}, {"message", "gzip stream incomplete"}}}));
       if (upload->bytes() == 0)
         return send_error(res, "VALIDATION_ERROR", "the body is empty; send the report's bytes",
                           json::array({{{"field", "body"}, {"message", "is empty"}}}));
       upload->finish();
+      if (kind.format.empty())
+        kind.format = format_by_content(upload->temp_path());
+      const bool dsr = kind.format == "dsr";
       persistence::sales_report report;
       report.account_id = ctx.who->user.id;
       report.format = dsr ? "dsr" : "csv";

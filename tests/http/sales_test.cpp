@@ -4,8 +4,11 @@
 
 #include <fstream>
 
+#include <zlib.h>
+
 #include <gtest/gtest.h>
 
+#include "domain/crypto.hpp"
 #include "tests/http/delivery_fixture.hpp"
 #include "tests/support/dsr_writer.hpp"
 
@@ -165,6 +168,74 @@ TEST_P(sales_api, csv_reports_and_bad_requests) {
   EXPECT_EQ(as(alice_).Get("/api/sales-reports/999999")->status, 404);
   EXPECT_EQ(as(alice_).Get("/api/sales-reports/1?unmatched=5000")->status, 400);
   EXPECT_EQ(live_->client().Post("/api/sales-reports", csv, "text/csv")->status, 401);
+}
+
+/// `text` as gzip(1) writes it (one member; `members` > 1 splits it into that many members).
+std::string gzip(const std::string& text, int members = 1) {
+  std::string out;
+  const auto part = text.size() / static_cast<std::size_t>(members) + 1;
+  for (std::size_t from = 0; from < text.size(); from += part) {
+    z_stream z{};
+    deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    const auto piece = text.substr(from, part);
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(piece.data()));
+    z.avail_in = static_cast<uInt>(piece.size());
+    std::string buffer(deflateBound(&z, piece.size()) + 64, '\0');
+    z.next_out = reinterpret_cast<Bytef*>(buffer.data());
+    z.avail_out = static_cast<uInt>(buffer.size());
+    deflate(&z, Z_FINISH);
+    buffer.resize(buffer.size() - z.avail_out);
+    deflateEnd(&z);
+    out += buffer;
+  }
+  return out;
+}
+
+TEST_P(sales_api, gzip_reports_are_inflated_as_they_arrive_and_bad_ones_refused) {
+  cfg_.media.max_sales_report_bytes = 1 << 20; // a 1 MiB limit on the report, inflated
+  live_.reset();
+  start();
+  const auto [isrc, upc] = isrc_and_upc(alice_, ready_release(alice_, 1));
+  auto imported = [&](const httplib::Result& r) {
+    EXPECT_EQ(r->status, 202) << r->body;
+    if (r->status != 202)
+      return json();
+    const auto done = wait_terminal(alice_, body_of(r)["data"]["job"]["id"].get<std::int64_t>());
+    EXPECT_EQ(done["status"], "succeeded") << done.dump();
+    return body_of(r)["data"]["report"];
+  };
+  // application/gzip named .tsv.gz; the hash is the report's own, so the plain file is the same one.
+  const auto plain = dsr("MSG-GZ1", isrc, upc);
+  auto report = imported(as(alice_).Post("/api/sales-reports?filename=DSR_StreamCo_2026-10.tsv.gz", gzip(plain), "application/gzip"));
+  EXPECT_EQ(report["format"], "dsr");
+  EXPECT_EQ(report["messageId"], "MSG-GZ1");
+  EXPECT_EQ(report["sha256"], domain::crypto::sha256_hex(plain));
+  EXPECT_EQ(upload(alice_, plain, "text/tab-separated-values")->status, 409);
+  // Content-Encoding: gzip on a DSR; and application/gzip without a name, in several gzip members.
+  httplib::Headers encoded{{"Content-Encoding", "gzip"}};
+  report = imported(as(alice_).Post("/api/sales-reports", encoded, gzip(dsr("MSG-GZ2", isrc, upc)), "text/tab-separated-values"));
+  EXPECT_EQ(report["messageId"], "MSG-GZ2");
+  report = imported(as(alice_).Post("/api/sales-reports", gzip(dsr("MSG-GZ3", isrc, upc), 3), "application/gzip"));
+  EXPECT_EQ(report["format"], "dsr"); // by its first line
+  const std::string csv = "platform,period,territory,isrc,upc,use_type,quantity,net_revenue,currency\n"
+                          "Shop,2026-10,US," + isrc + ",,download,3,2.97,USD\n";
+  report = imported(as(alice_).Post("/api/sales-reports?filename=shop.csv.gz", gzip(csv), "application/gzip"));
+  EXPECT_EQ(report["format"], "csv");
+
+  // Refused, each with a reason: corrupt, cut short, not gzip at all, and larger than the limit inflated.
+  auto refused = [&](const httplib::Result& r, int status, const std::string& words) {
+    EXPECT_EQ(r->status, status) << r->body;
+    EXPECT_NE(r->body.find(words), std::string::npos) << r->body;
+  };
+  auto corrupt = gzip(dsr("MSG-GZ4", isrc, upc));
+  corrupt[corrupt.size() / 2] ^= 0x55;
+  corrupt[corrupt.size() / 2 + 1] ^= 0x55;
+  refused(as(alice_).Post("/api/sales-reports", corrupt, "application/gzip"), 400, "gzip");
+  const auto whole = gzip(dsr("MSG-GZ5", isrc, upc));
+  refused(as(alice_).Post("/api/sales-reports", whole.substr(0, whole.size() - 12), "application/gzip"), 400, "cut short");
+  refused(as(alice_).Post("/api/sales-reports", plain, "application/gzip"), 400, "not gzip");
+  const auto limit = static_cast<std::size_t>(cfg_.media.max_sales_report_bytes);
+  refused(as(alice_).Post("/api/sales-reports", gzip(std::string(limit + 1024, '#')), "application/gzip"), 413, "larger than");
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, sales_api, test::both_backends(), test::backend_name);
