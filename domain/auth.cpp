@@ -34,7 +34,7 @@ std::optional<user_status> parse_user_status(std::string_view text) {
 const std::vector<std::string>& all_scopes() {
   static const std::vector<std::string> scopes = {
     "catalog:read",   "catalog:write",   "distribution:read", "distribution:write", "analytics:read",
-    "analytics:write", "royalties:read", "royalties:write",   "admin"};
+    "analytics:write", "royalties:read", "royalties:write",   "keys:write",         "admin"};
   return scopes;
 }
 

@@ -1,4 +1,6 @@
-// API keys: create (the secret is shown once), list (no secrets), revoke.
+// API keys: create (the secret is shown once), list (no secrets), revoke. Creating and revoking
+// need `keys:write`: a logged-in session has it (every role does), an API key only when it was
+// made with it, so a leaked key cannot renew itself or revoke its owner's other keys.
 
 #include <httplib.h>
 
@@ -59,7 +61,7 @@ void create_key(services& s, const httplib::Request& req, httplib::Response& res
 } // namespace
 
 void add_key_routes(router& r, services& s) {
-  r.add("POST", "/api/api-keys", access::user(),
+  r.add("POST", "/api/api-keys", access::needs("keys:write"),
         [&s](const httplib::Request& req, httplib::Response& res, const request_ctx& ctx) {
           create_key(s, req, res, ctx);
         });
@@ -70,7 +72,7 @@ void add_key_routes(router& r, services& s) {
             items.push_back(key_json(k));
           send_data(res, 200, std::move(items), {{"total", items.size()}});
         });
-  r.add("DELETE", "/api/api-keys/{id}", access::user(),
+  r.add("DELETE", "/api/api-keys/{id}", access::needs("keys:write"),
         [&s](const httplib::Request& req, httplib::Response& res, const request_ctx& ctx) {
           const auto id = std::stoll(ctx.params[0]);
           if (!s.accounts().revoke_key(ctx.who->user.id, id))

@@ -220,7 +220,21 @@ TEST_P(auth_api, api_keys_are_shown_once_work_and_stop_at_revocation) {
   EXPECT_EQ(r->body.find(key.substr(20)), std::string::npos); // the secret part never again
   EXPECT_TRUE(key.starts_with(listed["prefix"].get<std::string>()));
   EXPECT_FALSE(listed["lastUsedAt"].is_null());
+  // A key without keys:write can neither mint keys nor revoke its owner's keys (itself included):
+  // a leaked key cannot renew itself.
   r = c.Delete("/api/api-keys/" + std::to_string(listed["id"].get<long long>()));
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(code_of(r), "INSUFFICIENT_SCOPE");
+  r = c.Post("/api/api-keys", json{{"name", "renewed"}, {"scopes", {"catalog:read"}}}.dump(), "application/json");
+  EXPECT_EQ(r->status, 403);
+  // The owner's session may (and so may a key made with keys:write).
+  const auto s = login("erin");
+  r = client().Post("/api/api-keys", s.write(), json{{"name", "manager"}, {"scopes", {"keys:write"}}}.dump(), "application/json");
+  ASSERT_EQ(r->status, 201) << r->body;
+  auto manager = live_->client(body_of(r)["data"]["key"].get<std::string>());
+  r = manager.Post("/api/api-keys", json{{"name", "more"}, {"scopes", {"catalog:read"}}}.dump(), "application/json");
+  EXPECT_EQ(r->status, 403) << "it still cannot mint a scope it does not hold";
+  r = manager.Delete("/api/api-keys/" + std::to_string(listed["id"].get<long long>()));
   EXPECT_EQ(r->status, 204);
   r = c.Get("/api/auth/me");
   EXPECT_EQ(r->status, 401);
@@ -291,7 +305,7 @@ TEST_P(auth_api, keys_never_exceed_their_owner_and_scopes_are_enforced) {
 
 TEST_P(auth_api, another_accounts_resources_are_not_found) {
   const auto key_a = user_with_key("ivy", {"distribution:read", "distribution:write"});
-  const auto key_b = user_with_key("jack", {"distribution:read", "distribution:write"});
+  const auto key_b = user_with_key("jack", {"distribution:read", "distribution:write", "keys:write"});
   domain::new_job nj;
   nj.kind = "distribution";
   nj.payload = "{}";
@@ -345,7 +359,7 @@ TEST_P(auth_api, admins_manage_users_and_disabling_revokes_at_once) {
 }
 
 TEST_P(auth_api, the_audit_log_records_security_events) {
-  const auto key = user_with_key("liam", {"catalog:read"});
+  const auto key = user_with_key("liam", {"catalog:read", "keys:write"});
   client().Post("/api/auth/login", json{{"username", "liam"}, {"password", "wrong password"}}.dump(), "application/json");
   const auto keys = body_of(live_->client(key).Get("/api/api-keys"))["data"];
   live_->client(key).Delete("/api/api-keys/" + std::to_string(keys[0]["id"].get<long long>()));

@@ -44,7 +44,7 @@ protected:
                 .code,
               0);
     admin_key_ = key_for("ops", "admin");
-    label_key_ = key_for("label", "catalog:read,catalog:write,distribution:read,distribution:write");
+    label_key_ = key_for("label", "catalog:read,catalog:write,distribution:read,distribution:write,keys:write");
   }
 
   run_result offline(const std::vector<std::string>& args) { return run(args, daemon_env_); }
