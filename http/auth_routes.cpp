@@ -28,20 +28,23 @@ void login(services& s, const httplib::Request& req, httplib::Response& res) {
     return;
   auto& accounts = s.accounts();
   const auto& a = s.cfg.auth;
-  if (const auto locked = accounts.login_locked_for(*username); locked > 0) {
+  // Throttled per (username, client address): a stranger's wrong guesses slow that stranger down,
+  // never the account's owner elsewhere.
+  const auto who = *username + "\n" + req.remote_addr;
+  if (const auto locked = accounts.login_locked_for(who); locked > 0) {
     const auto seconds = (locked + 999) / 1000;
     res.set_header("Retry-After", std::to_string(seconds));
     audit(s, req, nullptr, "login_locked", *username);
-    return send_error(res, "RATE_LIMIT_EXCEEDED", "too many failed logins for this user; retry later",
+    return send_error(res, "RATE_LIMIT_EXCEEDED", "too many failed logins for this user from here; retry later",
                       {{"retryAfterSeconds", seconds}});
   }
   const auto user = accounts.check_password(*username, *password, s.scrypt());
   if (!user) {
-    accounts.login_failed(*username, a.login_max_failures, a.login_window_s * 1000LL, a.login_lock_s * 1000LL);
+    accounts.login_failed(who, a.login_max_failures, a.login_window_s * 1000LL, a.login_lock_s * 1000LL);
     audit(s, req, nullptr, "login_failed", *username);
     return send_error(res, "INVALID_CREDENTIALS", "wrong username or password");
   }
-  accounts.login_succeeded(*username);
+  accounts.login_succeeded(who);
   const long long ttl_ms = a.session_absolute_hours * 3'600'000LL;
   const auto created = accounts.create_session(user->id, ttl_ms, req.remote_addr, req.get_header_value("User-Agent"));
   audit(s, req, nullptr, "login", user->username, {{"userId", user->id}});

@@ -83,12 +83,13 @@ public:
   virtual domain::page<domain::audit_entry> list_audit(int page, int limit) = 0;
 
   // --- failed-login throttling (shared by all nodes) -----------------------------------------
-  /// Milliseconds the username is still locked for (0: not locked).
-  virtual domain::millis login_locked_for(const std::string& username) = 0;
-  /// Counts a failure; locks the username for `lock_ms` after `max_failures` within `window_ms`.
-  virtual void login_failed(const std::string& username, int max_failures, domain::millis window_ms,
-                            domain::millis lock_ms) = 0;
-  virtual void login_succeeded(const std::string& username) = 0;
+  // `who` is what is throttled: the username with the client's address (http/auth_routes.cpp).
+  /// Milliseconds `who` must still wait before its next try (0: none).
+  virtual domain::millis login_locked_for(const std::string& who) = 0;
+  /// Counts a failure within `window_ms`; from the `max_failures`th on, each one makes `who` wait,
+  /// 1 s doubling with each further failure, at most `lock_ms`.
+  virtual void login_failed(const std::string& who, int max_failures, domain::millis window_ms, domain::millis lock_ms) = 0;
+  virtual void login_succeeded(const std::string& who) = 0;
 
   // --- Idempotency-Key ------------------------------------------------------------------------
   /// Reserves (account, key) for a request; returns the existing record when there is one.

@@ -491,7 +491,9 @@ void soci_account_store::login_failed(const std::string& username, int max_failu
       start = now;
     }
     ++failures;
-    long long locked_until = failures >= max_failures ? now + lock_ms : 0;
+    // Growing waits, not one long lock: 1 s at the max_failures'th failure, doubling after.
+    const auto over = std::min(failures - max_failures, 30);
+    long long locked_until = failures >= max_failures ? now + std::min<long long>(lock_ms, 1000LL << over) : 0;
     if (exists)
       s << "UPDATE login_failures SET failures = :f, window_start = :w, locked_until = :l WHERE username_lower = :u",
         soci::use(failures), soci::use(start), soci::use(locked_until), soci::use(lower);

@@ -376,17 +376,30 @@ TEST_P(auth_api, the_audit_log_records_security_events) {
   EXPECT_EQ(live_->client(key).Get("/api/audit")->status, 401); // revoked key
 }
 
-TEST_P(auth_api, failed_logins_lock_the_username_even_for_the_right_password) {
+TEST_P(auth_api, failed_logins_slow_that_client_down_with_growing_waits_not_the_owner_elsewhere) {
   ASSERT_EQ(register_user("mia")->status, 201);
   auto c = client();
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(c.Post("/api/auth/login", json{{"username", "MIA"}, {"password", "guess " + std::to_string(i)}}.dump(),
                      "application/json")->status, 401);
+  // From the guessing client, even the right password waits.
   auto r = c.Post("/api/auth/login", json{{"username", "mia"}, {"password", "correct horse battery"}}.dump(),
                   "application/json");
   EXPECT_EQ(r->status, 429);
   EXPECT_EQ(code_of(r), "RATE_LIMIT_EXCEEDED");
-  EXPECT_FALSE(r->get_header_value("Retry-After").empty());
+  EXPECT_EQ(r->get_header_value("Retry-After"), "1");
+  // The owner, from another address, logs in: nobody can lock anybody out.
+  const auto body = json{{"username", "mia"}, {"password", "correct horse battery"}}.dump();
+  const auto request = "POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                       "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  const auto elsewhere = test::raw_http(live_->srv().port(), request, 5s, "127.0.0.2");
+  EXPECT_TRUE(elsewhere.starts_with("HTTP/1.1 200")) << elsewhere.substr(0, 300);
+  // The guesser's waits grow: the next failure after the wait costs 2 s.
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_EQ(c.Post("/api/auth/login", json{{"username", "mia"}, {"password", "guess 3"}}.dump(), "application/json")->status, 401);
+  r = c.Post("/api/auth/login", body, "application/json");
+  EXPECT_EQ(r->status, 429);
+  EXPECT_EQ(r->get_header_value("Retry-After"), "2");
 }
 
 TEST_P(auth_api, idempotency_keys_replay_the_first_answer_and_refuse_another_body) {

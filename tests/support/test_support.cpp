@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -196,8 +197,17 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
-std::string raw_http(int port, const std::string& request, std::chrono::milliseconds timeout) {
+std::string raw_http(int port, const std::string& request, std::chrono::milliseconds timeout, const std::string& from) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (!from.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, from.c_str(), &local.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      ::close(fd);
+      return {};
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

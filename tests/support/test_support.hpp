@@ -119,7 +119,8 @@ http_answer http_get(int port, const std::string& path);
 
 /// Sends `request` as raw bytes to 127.0.0.1:port and returns what comes back until the server
 /// closes the connection or `timeout` passes.
-std::string raw_http(int port, const std::string& request, std::chrono::milliseconds timeout);
+/// `from`: the local address to send from (any of 127.0.0.0/8), as another client host would.
+std::string raw_http(int port, const std::string& request, std::chrono::milliseconds timeout, const std::string& from = "");
 
 struct raw_answers {
   std::string text;          ///< every byte the server sent
