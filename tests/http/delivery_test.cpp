@@ -125,6 +125,8 @@ TEST_P(delivery_api, a_distribution_writes_valid_ern_batches_and_acknowledgement
   EXPECT_EQ(accepted["ackText"], "FileOK");
   const auto rejected = wait_delivery(alice_, release, tidal, "rejected");
   EXPECT_EQ(rejected["ackText"], "Rejected: Artwork has a watermark");
+  for (int i = 0; i < 100 && !fs::exists(ack("spotify") / "processed" / half.filename()); ++i)
+    std::this_thread::sleep_for(20ms);
   EXPECT_TRUE(fs::exists(ack("tidal") / "processed"));
   EXPECT_TRUE(fs::exists(ack("spotify") / "processed" / half.filename()));
 
@@ -194,6 +196,9 @@ TEST_P(delivery_api, ern_acknowledgement_status_messages_settle_each_release_the
   const auto refused = wait_delivery(alice_, b, spotify, "rejected");
   EXPECT_EQ(refused["ackText"], "ProcessingErrorAtReleaseDistributor: track 2 clips (affected: " + isrc + ")");
   EXPECT_EQ(wait_delivery(alice_, c, spotify, "rejected")["ackText"], "QueuedForReview");
+  // The file moves aside once all its parts are applied (just after the deliveries change).
+  for (int i = 0; i < 100 && !fs::exists(ack("spotify") / "processed" / "ACK_DSP-ACK-1.xml"); ++i)
+    std::this_thread::sleep_for(20ms);
   EXPECT_TRUE(fs::exists(ack("spotify") / "processed" / "ACK_DSP-ACK-1.xml"));
   const auto events = body_of(as(alice_).Get("/api/jobs/" + std::to_string(da["jobId"].get<std::int64_t>()) + "/events?limit=100"))["data"];
   EXPECT_NE(events.dump().find("acknowledged " + da["messageId"].get<std::string>()), std::string::npos) << events.dump();
