@@ -3,6 +3,7 @@
 // letters of its type, as the standard names them: SY summary, RE release, AS resource, MW work,
 // SU usage, RU release usage, LI rights line), never by its position in a hand-typed list.
 
+#include <tuple>
 #include <unordered_map>
 
 #include "domain/dsr_profile.hpp"
@@ -86,6 +87,23 @@ std::string dsr_message_id(std::string_view line) {
   return cells[0] == "HEAD" && cells.size() > 4 ? std::string(cells[4]) : std::string();
 }
 
+dsr_file_head read_dsr_head(std::string_view line) {
+  dsr_file_head out;
+  out.message_id = dsr_message_id(line);
+  const auto cells = split_tabs(strip_cr(line));
+  const auto* profile = cells.size() > 3 ? find_dsr_profile(cells[2], cells[3]) : nullptr;
+  if (!profile || cells[0] != "HEAD")
+    return out;
+  const auto& layout = *profile->record("HEAD");
+  const auto file = whole(value(layout, cells, "FileNumber"));
+  const auto files = whole(value(layout, cells, "NumberOfFiles"));
+  if (file && files) {
+    out.file_number = *file;
+    out.number_of_files = *files;
+  }
+  return out;
+}
+
 const record_layout* dsr_parser::layout_of(std::string_view type) {
   if (type != last_type_) {
     last_type_ = std::string(type);
@@ -96,6 +114,7 @@ const record_layout* dsr_parser::layout_of(std::string_view type) {
 
 void dsr_parser::line(std::string_view text) {
   ++line_;
+  ++report_lines_;
   text = strip_cr(text);
   if (auto bad = utf8_problem(text))
     return fail(*bad);
@@ -106,7 +125,7 @@ void dsr_parser::line(std::string_view text) {
   const auto type = cells[0];
   if (foot_seen_)
     return fail("a " + std::string(type) + " record after FOOT");
-  if (!profile_) {
+  if (!head_seen_) {
     if (type != "HEAD") {
       halted_ = true;
       return fail("the file must start with a HEAD record, not \"" + std::string(type) + "\"");
@@ -159,41 +178,72 @@ bool dsr_parser::check_cells(const record_layout& layout, const std::vector<std:
 }
 
 void dsr_parser::on_head(const std::vector<std::string_view>& cells) {
+  head_seen_ = true;
   // Every profile's HEAD starts the same way: RecordType, MessageVersion, Profile, ProfileVersion.
   const auto profile = cells.size() > 3 ? cells[2] : std::string_view{};
   const auto version = cells.size() > 3 ? cells[3] : std::string_view{};
-  profile_ = find_dsr_profile(profile, version);
-  if (!profile_) {
+  const auto* layouts = find_dsr_profile(profile, version);
+  if (!layouts) {
     halted_ = true;
     return fail(std::string(profile) + " " + std::string(version) +
                 " is not supported; supported: " + supported_dsr_profiles());
   }
+  if (profile_ && layouts != profile_) {
+    halted_ = true;
+    return fail("this file is " + layouts->name + " " + layouts->version + ", file 1 of the report " + profile_->name +
+                " " + profile_->version);
+  }
+  profile_ = layouts;
   const auto& layout = *profile_->record("HEAD");
   if (!check_cells(layout, cells))
     return;
   const auto get = [&](std::string_view name) { return std::string(value(layout, cells, name)); };
-  header_.profile = profile_->name;
-  header_.profile_version = profile_->version;
-  header_.message_id = get("MessageId");
-  header_.sender = get("SenderName");
-  header_.recipient = get("RecipientName");
-  header_.file_number = whole(get("FileNumber")).value_or(0);
-  header_.number_of_files = whole(get("NumberOfFiles")).value_or(0);
+  dsr_header h;
+  h.profile = profile_->name;
+  h.profile_version = profile_->version;
+  h.message_id = get("MessageId");
+  h.sender = get("SenderName");
+  h.recipient = get("RecipientName");
+  h.file_number = whole(get("FileNumber")).value_or(0);
+  h.number_of_files = whole(get("NumberOfFiles")).value_or(0);
   const auto start = parse_period(get("UsageStartDate"));
   const auto end = parse_period(get("UsageEndDate"));
   if (!start || !end)
     return fail("HEAD UsageStartDate and UsageEndDate must be dates, not \"" + get("UsageStartDate") + "\" and \"" +
                 get("UsageEndDate") + "\"");
-  header_.usage_start = start->first;
-  header_.usage_end = end->second;
-  if (header_.usage_end < header_.usage_start)
+  h.usage_start = start->first;
+  h.usage_end = end->second;
+  if (h.usage_end < h.usage_start)
     fail("HEAD UsageEndDate is before UsageStartDate");
-  if (header_.number_of_files != 1 || header_.file_number != 1)
-    fail("this is file " + std::to_string(header_.file_number) + " of " + std::to_string(header_.number_of_files) +
-         " of a report; reports in several files are not read yet");
+  if (h.number_of_files < 1 || h.file_number < 1 || h.file_number > h.number_of_files)
+    return fail("HEAD FileNumber " + std::to_string(h.file_number) + " of NumberOfFiles " +
+                std::to_string(h.number_of_files) + " names no file of the report");
+  if (h.file_number != file_)
+    fail("this is file " + std::to_string(h.file_number) + " of " + std::to_string(h.number_of_files) +
+         " but was read as file " + std::to_string(file_) + ": the files of a report are read in FileNumber order");
+  if (file_ == 1)
+    header_ = std::move(h);
+  else
+    same_message(h);
+}
+
+bool dsr_parser::same_message(const dsr_header& h) {
+  const auto before = problems_.count();
+  const auto differs = [&](std::string_view what, const std::string& here, const std::string& first) {
+    if (here != first)
+      fail("HEAD " + std::string(what) + " \"" + here + "\" differs from file 1's \"" + first +
+           "\": the files of a report carry one message");
+  };
+  differs("MessageId", h.message_id, header_.message_id);
+  differs("NumberOfFiles", std::to_string(h.number_of_files), std::to_string(header_.number_of_files));
+  differs("SenderName", h.sender, header_.sender);
+  differs("UsageStartDate", h.usage_start, header_.usage_start);
+  differs("UsageEndDate", h.usage_end, header_.usage_end);
+  return problems_.count() == before;
 }
 
 void dsr_parser::on_summary(const record_layout& layout, const std::vector<std::string_view>& cells) {
+  ++file_summaries_;
   if (blocks_ > 0)
     return fail("summary record " + layout.type + " after the usage blocks began");
   summary s;
@@ -221,18 +271,29 @@ void dsr_parser::on_summary(const record_layout& layout, const std::vector<std::
            "TotalUsages): its " +
            revenue_cell + " cannot be shared over its usages");
   }
-  if (!summaries_.emplace(s.id, s).second)
-    fail("SummaryRecordId " + s.id + " appears twice");
+  if (file_ == 1) {
+    if (!summaries_.emplace(s.id, s).second)
+      fail("SummaryRecordId " + s.id + " appears twice");
+    return;
+  }
+  // Every file of a report carries the same summaries, with the same data (DSR Part 1 §6.3).
+  const auto first = summaries_.find(s.id);
+  if (first == summaries_.end())
+    return fail("summary " + s.id + " is not in file 1: every file of a report carries the same summaries");
+  const auto& f = first->second;
+  if (std::tie(s.record_type, s.channel, s.commercial_model, s.use_type, s.territory, s.currency, s.total_usages,
+               s.net_revenue) != std::tie(f.record_type, f.channel, f.commercial_model, f.use_type, f.territory,
+                                          f.currency, f.total_usages, f.net_revenue))
+    fail("summary " + s.id + " differs from the one in file 1 (line " + std::to_string(f.line) +
+         "): every file of a report carries the same summaries");
 }
 
 void dsr_parser::on_block_record(const record_layout& layout, const std::vector<std::string_view>& cells) {
   if (summaries_.empty())
     return fail(layout.type + " before any summary record");
+  if (const auto id = value(layout, cells, "BlockId"); id != block_->id)
+    start_block(id);
   auto& b = *block_;
-  if (const auto id = value(layout, cells, "BlockId"); id != b.id) {
-    b.start(id);
-    ++blocks_;
-  }
   const auto kind = kind_of(layout.type);
   if (kind == "SU")
     return on_usage(layout, cells);
@@ -275,6 +336,19 @@ void dsr_parser::on_block_record(const record_layout& layout, const std::vector<
   // checked against their layouts above, nothing of them is imported.
 }
 
+void dsr_parser::start_block(std::string_view id) {
+  block_->start(id);
+  ++blocks_;
+  ++report_blocks_;
+  if (header_.number_of_files < 2)
+    return;
+  // A block is in one file only: not split between files, not repeated in another (DSR Part 1 §6.3).
+  const auto [it, fresh] = block_files_.try_emplace(std::string(id), file_);
+  if (!fresh && it->second != file_)
+    fail("block " + std::string(id) + " is in file " + std::to_string(it->second) +
+         " too: a block may not be split between the files of a report or repeated in them");
+}
+
 void dsr_parser::on_usage(const record_layout& layout, const std::vector<std::string_view>& cells) {
   auto& b = *block_;
   auto summary_id = value(layout, cells, "SummaryRecordId");
@@ -288,6 +362,7 @@ void dsr_parser::on_usage(const record_layout& layout, const std::vector<std::st
   if (it == summaries_.end())
     return fail("SummaryRecordId \"" + std::string(summary_id) + "\" names no summary record");
   usage u;
+  u.file = file_;
   u.line = line_;
   u.summary_id = summary_id;
   if (const auto release = value(layout, cells, "TransactedRelease"); !release.empty()) {
@@ -345,28 +420,73 @@ void dsr_parser::on_foot(const record_layout& layout, const std::vector<std::str
       fail("FOOT " + std::string(name) + " is " + std::to_string(*said) + " but the file has " +
            std::to_string(actual) + " " + what);
   };
-  // NumberOfLinesInFile counts every line, comments and empty lines too; the report counts are
-  // in a report's last file (here its only file).
+  // NumberOfLinesInFile counts every line, comments and empty lines too (DSR Part 8 §5.1.2).
   check("NumberOfLinesInFile", line_, "lines (HEAD to FOOT, comments and empty lines included)");
-  check("NumberOfLinesInReport", line_, "lines");
   check("NumberOfSummaryRecords", static_cast<long long>(summaries_.size()), "summary records");
   check("NumberOfBlocksInFile", blocks_, "blocks");
-  check("NumberOfBlocksInReport", blocks_, "blocks");
+  // The report's counts (every file) are mandatory in its last file; a file before it may give them
+  // too. Both are checked once every file is read. (The older XSDs, BasicAudioProfile 1.0 and 1.1,
+  // UgcProfile 1.0 and 1.1.1, AudioVisualProfile 1.0, name the block count NumberOfBlocksInRecord.)
+  const bool last = header_.number_of_files > 1 && file_ == header_.number_of_files;
+  for (const auto name : {"NumberOfLinesInReport", "NumberOfBlocksInReport", "NumberOfBlocksInRecord"}) {
+    if (!layout.index_of(name))
+      continue;
+    if (const auto said = count(name))
+      report_counts_.push_back({file_, line_, *said, name});
+    else if (last)
+      fail("FOOT " + std::string(name) + " is required in the last file of a report in several files");
+  }
 }
 
-void dsr_parser::finish() {
+void dsr_parser::end_file() {
+  if (file_ended_)
+    return;
+  file_ended_ = true;
   if (records_ == 0 && problems_.empty())
-    return problems_.add(0, "the file has no records");
+    return problems_.add(0, "the file has no records", file_);
   if (halted_)
     return;
   if (!foot_seen_)
     fail("no FOOT record: the file is truncated");
+  if (file_ > 1 && file_summaries_ != static_cast<long long>(summaries_.size()))
+    fail("this file has " + std::to_string(file_summaries_) + " summary records and file 1 has " +
+         std::to_string(summaries_.size()) + ": every file of a report carries the same summaries");
+}
+
+void dsr_parser::next_file() {
+  end_file();
+  ++file_;
+  line_ = records_ = blocks_ = file_summaries_ = 0;
+  head_seen_ = foot_seen_ = file_ended_ = false;
+  block_->start("");
+}
+
+void dsr_parser::finish() {
+  end_file();
+  if (halted_ || !profile_)
+    return;
+  const auto whole_report = [&](std::string message) { problems_.add(0, std::move(message), 0); };
+  if (header_.number_of_files > 0 && file_ != header_.number_of_files)
+    whole_report("the report has " + std::to_string(header_.number_of_files) + " files and " + std::to_string(file_) +
+                 " were read");
+  for (const auto& c : report_counts_) {
+    const bool lines = c.name == "NumberOfLinesInReport";
+    const auto actual = lines ? report_lines_ : report_blocks_;
+    if (c.said != actual)
+      problems_.add(c.line,
+                    "FOOT " + c.name + " is " + std::to_string(c.said) + " but the report has " +
+                      std::to_string(actual) + (lines ? " lines (every file's, comments and empty lines included)" : " blocks"),
+                    c.file);
+  }
   if (summaries_.empty())
-    fail("no summary record (SYxx)");
+    whole_report("no summary record (SYxx)");
   for (const auto& [id, s] : summaries_)
     if (s.usages_seen > 0 && s.usages_seen != s.total_usages && problems_.empty())
-      problems_.add(s.line, "summary " + id + " (" + s.record_type + ") counts " + std::to_string(s.total_usages) +
-                                " usages but its usage records add up to " + std::to_string(s.usages_seen));
+      problems_.add(s.line,
+                    "summary " + id + " (" + s.record_type + ") counts " + std::to_string(s.total_usages) +
+                      " usages but its usage records add up to " + std::to_string(s.usages_seen) +
+                      (header_.number_of_files > 1 ? " in all files" : ""),
+                    1);
 }
 
 } // namespace tunemantra::domain::sales

@@ -177,10 +177,10 @@ std::optional<std::pair<std::string, std::string>> parse_period(std::string_view
 
 // --- DSR ----------------------------------------------------------------------------------------
 
-void problem_list::add(long long line, std::string message) {
+void problem_list::add(long long line, std::string message, long long file) {
   ++count_;
   if (kept_.size() < max_)
-    kept_.push_back({line, std::move(message)});
+    kept_.push_back({line, std::move(message), file});
 }
 
 // --- CSV ----------------------------------------------------------------------------------------

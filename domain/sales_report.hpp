@@ -56,13 +56,14 @@ private:
 struct problem {
   long long line = 0; ///< 1-based; 0 for the file as a whole
   std::string message;
+  long long file = 1; ///< a multi-file DSR: the file (FileNumber) the line is in; 0 for the report as a whole
 };
 
 /// The problems of one file: the first `max` kept, all counted.
 class problem_list {
 public:
   explicit problem_list(std::size_t max) : max_(max) {}
-  void add(long long line, std::string message);
+  void add(long long line, std::string message, long long file = 1);
   bool empty() const { return count_ == 0; }
   const std::vector<problem>& kept() const { return kept_; }
   long long count() const { return count_; }
@@ -75,6 +76,7 @@ private:
 
 /// One usage line, as imported.
 struct usage {
+  long long file = 1; ///< DSR: the file of a multi-file report the line is in
   long long line = 0;
   std::string platform;    ///< the reporting service (DSR: HEAD SenderName; CSV: platform)
   std::string territory;   ///< ISO 3166-1 alpha-2, or "Worldwide"
@@ -117,6 +119,11 @@ struct record_layout;
 /// HEAD's Profile and ProfileVersion choose the record layouts, every cell is checked against
 /// its layout, and the records are read by cell name. Feed every line in order (without its
 /// line end; a trailing CR is dropped), then finish().
+///
+/// A report in several files (DSR Part 1 §6.3) is read as one message: feed file 1, next_file(),
+/// file 2 ... in FileNumber order. Every file has its HEAD (the same message), the same summaries,
+/// blocks of its own (none split or repeated across files) and its FOOT; usages share their
+/// summary's revenue across all files, and the report counts are checked at the end.
 class dsr_parser {
 public:
   using sink = std::function<void(const usage&)>;
@@ -124,40 +131,66 @@ public:
   ~dsr_parser();
 
   void line(std::string_view text);
-  /// Checks what only the end can tell: FOOT present, usages per summary.
+  /// Ends the file being read; the next line is the HEAD of the report's next file.
+  void next_file();
+  /// Ends the last file and checks what only the end can tell: FOOT present, every file read,
+  /// the report's counts, usages per summary.
   void finish();
 
   bool ok() const { return problems_.empty(); }
   const std::vector<problem>& problems() const { return problems_.kept(); }
   /// Problems beyond max_problems are counted, not kept.
   long long problem_count() const { return problems_.count(); }
+  /// The first file's HEAD (the message's).
   const dsr_header& header() const { return header_; }
   const summary_map& summaries() const { return summaries_; }
-  long long lines() const { return line_; }
+  /// Lines of every file read so far.
+  long long lines() const { return report_lines_; }
 
 private:
   struct block_state;
-  void fail(std::string message) { problems_.add(line_, std::move(message)); }
+  struct report_count {
+    long long file, line, said;
+    std::string name;
+  };
+  void fail(std::string message) { problems_.add(line_, std::move(message), file_); }
+  void end_file();
   void on_head(const std::vector<std::string_view>& cells);
+  bool same_message(const dsr_header& h);
   bool check_cells(const record_layout& layout, const std::vector<std::string_view>& cells);
   void on_summary(const record_layout& layout, const std::vector<std::string_view>& cells);
   void on_block_record(const record_layout& layout, const std::vector<std::string_view>& cells);
+  void start_block(std::string_view id);
   void on_usage(const record_layout& layout, const std::vector<std::string_view>& cells);
   void on_foot(const record_layout& layout, const std::vector<std::string_view>& cells);
   const record_layout* layout_of(std::string_view type);
 
   sink on_usage_;
   problem_list problems_;
-  long long line_ = 0, records_ = 0, blocks_ = 0;
+  // The file being read: its number (1-based, in the order fed), its lines, records and blocks.
+  long long file_ = 1, line_ = 0, records_ = 0, blocks_ = 0, file_summaries_ = 0;
+  bool head_seen_ = false, foot_seen_ = false, file_ended_ = false;
+  // The report: every file so far.
+  long long report_lines_ = 0, report_blocks_ = 0;
+  std::vector<report_count> report_counts_; ///< FOOT's ...InReport cells, checked at the end
+  std::map<std::string, long long, std::less<>> block_files_; ///< a multi-file report: BlockId -> its file
   const profile_layout* profile_ = nullptr;
   bool halted_ = false; ///< an unsupported profile or a missing HEAD: nothing more is read
-  bool foot_seen_ = false;
   dsr_header header_;
   summary_map summaries_;
   std::unique_ptr<block_state> block_;
   std::string last_type_;                 ///< records come in runs: the last type looked up ...
   const record_layout* last_layout_ = nullptr; ///< ... and its layout
 };
+
+/// What an upload needs from a DSR's HEAD record line before it is read: which message, and which
+/// file of it. FileNumber and NumberOfFiles are 1 when the line does not say (the import then
+/// refuses the file with the reason).
+struct dsr_file_head {
+  std::string message_id;
+  std::int64_t file_number = 1, number_of_files = 1;
+};
+dsr_file_head read_dsr_head(std::string_view line);
 
 /// The MessageId of a DSR's HEAD record line (tab-separated, CR allowed); empty when `line` is not
 /// a HEAD record or has no MessageId cell.

@@ -1,7 +1,9 @@
 // Sales reports: POST /api/sales-reports streams a DDEX DSR flat file (text/tab-separated-values)
-// or a CSV (text/csv), either of them gzip-compressed or not, to disk while hashing it, refuses a file (or DSR MessageId) the account has
-// already sent with 409, and answers 202 with the `sales_import` job that checks and imports it.
-// GET /api/sales-reports/{id} shows the report, its problems or its unmatched rows.
+// or a CSV (text/csv), either of them gzip-compressed or not, to disk while hashing it, refuses a
+// file (or DSR MessageId) the account has already sent with 409, and answers 202 with the
+// `sales_import` job that checks and imports it. A file of a DSR in several files joins its report,
+// which waits (no job yet) until its last file is in. GET /api/sales-reports/{id} shows the
+// report, its files, its problems or its unmatched rows.
 
 #include <fstream>
 
@@ -21,8 +23,26 @@ namespace {
 
 using nlohmann::json;
 
+/// The files received, and the numbers of those still missing (a report in several files waits for them).
+std::pair<json, json> files_json(const persistence::sales_report& r) {
+  auto files = json::array(), missing = json::array();
+  std::size_t at = 0;
+  for (std::int64_t n = 1; n <= r.number_of_files; ++n) {
+    if (at < r.files.size() && r.files[at].number == n) {
+      const auto& f = r.files[at++];
+      files.push_back({{"fileNumber", f.number},
+                       {"sha256", f.sha256},
+                       {"bytes", f.bytes},
+                       {"receivedAt", domain::format_rfc3339(f.received_at)}});
+    } else
+      missing.push_back(n);
+  }
+  return {files, missing};
+}
+
 json report_json(const persistence::sales_report& r) {
   const auto self = "/api/sales-reports/" + std::to_string(r.id);
+  auto [files, missing] = files_json(r);
   return {{"id", r.id},
           {"format", r.format},
           {"sha256", r.sha256},
@@ -31,6 +51,9 @@ json report_json(const persistence::sales_report& r) {
           {"usageStart", r.usage_start.empty() ? json(nullptr) : json(r.usage_start)},
           {"usageEnd", r.usage_end.empty() ? json(nullptr) : json(r.usage_end)},
           {"status", r.status},
+          {"numberOfFiles", r.number_of_files},
+          {"files", std::move(files)},
+          {"missingFiles", std::move(missing)},
           {"rows", r.rows_total},
           {"unmatchedRows", r.rows_unmatched},
           {"problems", json::parse(r.problems, nullptr, false)},
@@ -40,13 +63,30 @@ json report_json(const persistence::sales_report& r) {
           {"links", {{"self", self}, {"job", r.job_id ? json("/api/jobs/" + std::to_string(*r.job_id)) : json(nullptr)}}}};
 }
 
-/// The DSR MessageId from the file's HEAD record (the first line that is not a comment).
-std::string dsr_message_id(const std::filesystem::path& file) {
+/// What the file's HEAD record (the first line that is not a comment) says: its message and file.
+domain::sales::dsr_file_head dsr_head(const std::filesystem::path& file) {
   std::ifstream in(file);
   std::string line;
   while (std::getline(in, line) && (line.empty() || line.front() == '#' || line == "\r")) {
   }
-  return domain::sales::dsr_message_id(line);
+  return domain::sales::read_dsr_head(line);
+}
+
+/// `_2of3_` in a DSR file name (DSR Part 1: DSR_..._<x>of<y>_<created>.tsv), if the name has it.
+std::optional<std::pair<std::int64_t, std::int64_t>> file_of_name(const std::string& name) {
+  for (auto at = name.find('_'); at != std::string::npos; at = name.find('_', at + 1)) {
+    const auto end = name.find('_', at + 1);
+    if (end == std::string::npos)
+      return std::nullopt;
+    const auto part = name.substr(at + 1, end - at - 1);
+    const auto of = part.find("of");
+    if (of == std::string::npos || of == 0 || of + 2 >= part.size() || part.size() > 12)
+      continue;
+    const auto x = part.substr(0, of), y = part.substr(of + 2);
+    if (x.find_first_not_of("0123456789") == std::string::npos && y.find_first_not_of("0123456789") == std::string::npos)
+      return std::pair{std::stoll(x), std::stoll(y)};
+  }
+  return std::nullopt;
 }
 
 /// What an upload says it is. A gzip body (application/gzip, Content-Encoding: gzip, or simply
@@ -98,6 +138,61 @@ std::string format_by_content(const std::filesystem::path& file) {
   while (std::getline(in, line) && (line.empty() || line.front() == '#' || line == "\r")) {
   }
   return line.starts_with("HEAD\t") ? "dsr" : "csv";
+}
+
+/// 202 for a registered upload: the report, and its import job once it has one (Location: the job,
+/// or the report while it waits for more files).
+void send_registered(services& s, httplib::Response& res, const persistence::sales_report& report,
+                     const std::optional<domain::job>& job) {
+  if (job)
+    s.runtime.nudge();
+  res.set_header("Location", job ? "/api/jobs/" + std::to_string(job->id) : "/api/sales-reports/" + std::to_string(report.id));
+  send_data(res, 202, {{"report", report_json(report)}, {"job", job ? job_json(*job) : json(nullptr)}});
+}
+
+/// Registers a received file: a report of its own, or one file of a DSR in several files (DSR Part 1
+/// §6.3), which waits for the others and imports with the last of them.
+void register_report(services& s, const httplib::Request& req, httplib::Response& res, const request_ctx& ctx,
+                     persistence::media_files::upload& upload, const std::string& format) {
+  const bool dsr = format == "dsr";
+  const auto head = dsr ? dsr_head(upload.temp_path()) : domain::sales::dsr_file_head{};
+  const auto bad_file = [&](const std::string& field, const std::string& message) {
+    send_error(res, "VALIDATION_ERROR", message, json::array({{{"field", field}, {"message", message}}}));
+  };
+  if (head.number_of_files < 1 || head.file_number < 1 || head.file_number > head.number_of_files)
+    return bad_file("body", "HEAD FileNumber " + std::to_string(head.file_number) + " of NumberOfFiles " +
+                              std::to_string(head.number_of_files) + " names no file of a report");
+  if (const auto named = file_of_name(file_name_of(req));
+      dsr && named && *named != std::pair{head.file_number, head.number_of_files})
+    return bad_file("filename", "the file name says file " + std::to_string(named->first) + " of " +
+                                  std::to_string(named->second) + ", its HEAD file " + std::to_string(head.file_number) +
+                                  " of " + std::to_string(head.number_of_files));
+  persistence::sales_report report;
+  report.account_id = ctx.who->user.id;
+  report.format = dsr ? "dsr" : "csv";
+  report.sha256 = upload.sha256();
+  report.message_id = head.message_id;
+  report.number_of_files = head.number_of_files;
+  report.file_path = (s.media.root() / upload.store("sales", dsr ? "tsv" : "csv")).string();
+  const persistence::report_file file{head.file_number, report.sha256, upload.bytes(), report.file_path, 0};
+  report.files = {file};
+  domain::new_job job;
+  job.account_id = ctx.who->user.id;
+  job.kind = "sales_import";
+  try {
+    auto [created, queued] = report.number_of_files > 1 && !report.message_id.empty()
+                               ? s.store.sales().add_report_file(report, file, job)
+                               : [&] {
+                                   auto [one, its_job] = s.store.sales().create_report(report, job);
+                                   return std::pair{one, std::optional<domain::job>(its_job)};
+                                 }();
+    audit(s, req, ctx.who, "sales_report_uploaded", "sales_report:" + std::to_string(created.id),
+          {{"sha256", report.sha256}, {"bytes", upload.bytes()}, {"fileNumber", file.number},
+           {"numberOfFiles", report.number_of_files}});
+    send_registered(s, res, created, queued);
+  } catch (const persistence::duplicate_report& e) {
+    send_error(res, "CONFLICT", e.what(), {{"existingReportId", e.existing()}});
+  }
 }
 
 } // namespace
@@ -159,26 +254,7 @@ void add_sales_routes(router& r, services& s) {
       upload->finish();
       if (kind.format.empty())
         kind.format = format_by_content(upload->temp_path());
-      const bool dsr = kind.format == "dsr";
-      persistence::sales_report report;
-      report.account_id = ctx.who->user.id;
-      report.format = dsr ? "dsr" : "csv";
-      report.sha256 = upload->sha256();
-      report.message_id = dsr ? dsr_message_id(upload->temp_path()) : "";
-      report.file_path = (s.media.root() / upload->store("sales", dsr ? "tsv" : "csv")).string();
-      domain::new_job job;
-      job.account_id = ctx.who->user.id;
-      job.kind = "sales_import";
-      try {
-        auto [created, queued] = s.store.sales().create_report(report, job);
-        audit(s, req, ctx.who, "sales_report_uploaded", "sales_report:" + std::to_string(created.id),
-              {{"sha256", created.sha256}, {"bytes", upload->bytes()}});
-        s.runtime.nudge();
-        res.set_header("Location", "/api/jobs/" + std::to_string(queued.id));
-        send_data(res, 202, {{"report", report_json(created)}, {"job", job_json(queued)}});
-      } catch (const persistence::duplicate_report& e) {
-        send_error(res, "CONFLICT", e.what(), {{"existingReportId", e.existing()}});
-      }
+      register_report(s, req, res, ctx, *upload, kind.format);
     },
     static_cast<std::size_t>(s.cfg.media.max_sales_report_bytes));
 
@@ -196,7 +272,8 @@ void add_sales_routes(router& r, services& s) {
           auto rows = json::array();
           if (report->status == "imported" && unmatched > 0)
             for (const auto& u : s.store.sales().unmatched_rows(report->id, static_cast<int>(unmatched)))
-              rows.push_back({{"line", u.usage.line}, {"platform", u.usage.platform}, {"territory", u.usage.territory},
+              rows.push_back({{"file", u.usage.file}, {"line", u.usage.line}, {"platform", u.usage.platform},
+                              {"territory", u.usage.territory}, {"iswc", u.usage.iswc}, {"workTitle", u.usage.work_title},
                               {"isrc", u.usage.isrc}, {"upc", u.usage.upc}, {"useType", u.usage.use_type},
                               {"quantity", u.usage.quantity},
                               {"revenue", domain::sales::format_micros(u.usage.revenue.value_or(0))},

@@ -37,7 +37,16 @@ void feed(const std::string& path, Parser& parser, std::int64_t* bytes_read) {
       line.resize(1u << 20);
     parser.line(line);
   }
-  parser.finish();
+}
+
+/// The report's files in FileNumber order (a report stored before files were kept: its one file).
+std::vector<std::string> paths_of(const sales_report& report) {
+  std::vector<std::string> out;
+  for (const auto& f : report.files)
+    out.push_back(f.path);
+  if (out.empty())
+    out.push_back(report.file_path);
+  return out;
 }
 
 /// Writes batches on a thread of its own while the caller parses the next one: at most one batch
@@ -132,10 +141,14 @@ private:
   std::thread thread_; // last: starts after the members it uses
 };
 
-std::string problems_json(const std::vector<sales::problem>& problems) {
+/// {line, message}, and for a report in several files the file (FileNumber; 0: the report as a whole).
+std::string problems_json(const std::vector<sales::problem>& problems, bool several_files) {
   auto out = nlohmann::json::array();
-  for (const auto& p : problems)
+  for (const auto& p : problems) {
     out.push_back({{"line", p.line}, {"message", p.message}});
+    if (several_files)
+      out.back()["file"] = p.file;
+  }
   return out.dump();
 }
 
@@ -202,8 +215,12 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
   // refused whole (fail_report deletes what was written), so no row of it ever counts.
   db.sales().clear_rows(report.id);
   const auto keys = db.sales().load_match_keys(report.account_id);
-  std::error_code size_error;
-  const auto file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(report.file_path, size_error));
+  const auto paths = paths_of(report);
+  std::int64_t file_bytes = 0;
+  for (const auto& path : paths) {
+    std::error_code size_error;
+    file_bytes += static_cast<std::int64_t>(std::filesystem::file_size(path, size_error));
+  }
   std::int64_t bytes_read = 0;
   // Progress (bytes of the file written) goes to the job at most every 250 ms: each is a commit.
   auto reported = std::chrono::steady_clock::now();
@@ -264,7 +281,12 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
     });
     parser = &parse;
     refused = [&] { return parse.problem_count() > 0; };
-    feed(report.file_path, parse, &bytes_read);
+    for (std::size_t i = 0; i < paths.size(); ++i) { // a multi-file report is read as one message
+      if (i > 0)
+        parse.next_file();
+      feed(paths[i], parse, &bytes_read);
+    }
+    parse.finish();
     problems = parse.problems();
     out.problems = parse.problem_count();
     out.lines = parse.lines();
@@ -272,7 +294,8 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
   } else {
     sales::csv_parser parse([&](const sales::usage& u) { take(u); });
     refused = [&] { return parse.problem_count() > 0; };
-    feed(report.file_path, parse, &bytes_read);
+    feed(paths.front(), parse, &bytes_read);
+    parse.finish();
     problems = parse.problems();
     out.problems = parse.problem_count();
     out.lines = parse.lines();
@@ -281,7 +304,7 @@ sales_import_outcome import_sales_report(store& db, const sales_report& report,
     stopped = !writer.push(std::move(batch), bytes_read);
   const bool written = writer.finish();
   if (!problems.empty()) {
-    db.sales().fail_report(report.id, problems_json(problems));
+    db.sales().fail_report(report.id, problems_json(problems, paths.size() > 1));
     out.report = *db.sales().find_report(report.id);
     return out;
   }

@@ -16,6 +16,15 @@
 
 namespace tunemantra::persistence {
 
+/// One file of a report as uploaded (a DSR may come in several: FileNumber of NumberOfFiles).
+struct report_file {
+  std::int64_t number = 1;
+  std::string sha256;
+  std::int64_t bytes = 0;
+  std::string path; ///< on disk
+  domain::millis received_at = 0;
+};
+
 struct sales_report {
   std::int64_t id = 0;
   std::int64_t account_id = 0;
@@ -24,11 +33,13 @@ struct sales_report {
   std::string sha256;
   std::string message_id; ///< DSR MessageId; empty for CSV
   std::string platform, usage_start, usage_end;
-  std::string status = "importing"; ///< importing, imported, failed
+  std::string status = "importing"; ///< waiting (for more files), importing, imported, failed
   std::int64_t rows_total = 0;
   std::int64_t rows_unmatched = 0;
   std::string problems = "[]"; ///< JSON array of {line, message}
-  std::string file_path;       ///< the upload on disk
+  std::string file_path;       ///< the upload on disk (a multi-file report: its first file received)
+  std::int64_t number_of_files = 1;
+  std::vector<report_file> files; ///< received, in file order
   domain::millis created_at = 0;
   std::optional<domain::millis> finished_at;
 };
@@ -106,7 +117,8 @@ struct analytics_scope {
   analytics_group group = analytics_group::day;
 };
 
-/// The account already has this file (same SHA-256) or message (same MessageId), importing or imported.
+/// The account already has this file (same SHA-256) or message (same MessageId), waiting, importing
+/// or imported; or, for a file of a multi-file report, that file number, or a different NumberOfFiles.
 class duplicate_report : public store_error {
 public:
   duplicate_report(const std::string& what, std::int64_t existing) : store_error(what), existing_(existing) {}
@@ -122,6 +134,13 @@ public:
   /// Registers an upload and its import job in one transaction (the job's payload gets the
   /// report id); throws duplicate_report.
   virtual std::pair<sales_report, domain::job> create_report(const sales_report& r, domain::new_job job) = 0;
+  /// A file of a multi-file DSR (`r.number_of_files` > 1, `file` its FileNumber): joins the account's
+  /// waiting report of the same MessageId or starts one (`waiting`); the file that completes the set
+  /// queues `job` and makes the report `importing`, in the same transaction. Throws duplicate_report
+  /// (the file or message is already in, or the report has another NumberOfFiles).
+  virtual std::pair<sales_report, std::optional<domain::job>> add_report_file(const sales_report& r,
+                                                                              const report_file& file,
+                                                                              domain::new_job job) = 0;
   virtual std::optional<sales_report> find_report(std::int64_t id, std::optional<std::int64_t> account = {}) = 0;
   /// Deletes the report's rows: a re-run after an interruption starts clean.
   virtual void clear_rows(std::int64_t report) = 0;

@@ -12,17 +12,17 @@ namespace {
 
 constexpr const char* report_columns =
   "id, account_id, job_id, format, sha256, message_id, platform, usage_start, usage_end, status, rows_total, "
-  "rows_unmatched, problems, file_path, created_at, finished_at";
+  "rows_unmatched, problems, file_path, created_at, finished_at, number_of_files";
 
 std::optional<sales_report> select_report(soci::session& s, long long id) {
   sales_report r;
-  long long rid = 0, account = 0, job = 0, total = 0, unmatched = 0, created = 0, finished = 0;
+  long long rid = 0, account = 0, job = 0, total = 0, unmatched = 0, created = 0, finished = 0, files = 1;
   soci::indicator job_ind = soci::i_null, message_ind = soci::i_null, finished_ind = soci::i_null;
   s << std::string("SELECT ") + report_columns + " FROM sales_reports WHERE id = :id", soci::into(rid),
     soci::into(account), soci::into(job, job_ind), soci::into(r.format), soci::into(r.sha256),
     soci::into(r.message_id, message_ind), soci::into(r.platform), soci::into(r.usage_start), soci::into(r.usage_end),
     soci::into(r.status), soci::into(total), soci::into(unmatched), soci::into(r.problems), soci::into(r.file_path),
-    soci::into(created), soci::into(finished, finished_ind), soci::use(id);
+    soci::into(created), soci::into(finished, finished_ind), soci::into(files), soci::use(id);
   if (!s.got_data())
     return std::nullopt;
   r.id = rid;
@@ -36,7 +36,77 @@ std::optional<sales_report> select_report(soci::session& s, long long id) {
   r.created_at = created;
   if (finished_ind == soci::i_ok)
     r.finished_at = finished;
+  r.number_of_files = files;
+  report_file f;
+  long long number = 0, bytes = 0, received = 0;
+  soci::statement st = (s.prepare << "SELECT file_number, sha256, bytes, file_path, received_at FROM sales_report_files "
+                                     "WHERE report_id = :r ORDER BY file_number",
+                        soci::into(number), soci::into(f.sha256), soci::into(bytes), soci::into(f.path),
+                        soci::into(received), soci::use(id));
+  st.execute(false);
+  while (st.fetch()) {
+    f.number = number;
+    f.bytes = bytes;
+    f.received_at = received;
+    r.files.push_back(f);
+  }
   return r;
+}
+
+/// Registering reports is one at a time per account: two uploads of one message (or of two files
+/// of it) cannot both find nothing and both insert. PostgreSQL: a transaction-scoped advisory lock;
+/// SQLite has one writer already. (Its class is negative: platform slots use the platform id.)
+void lock_account_reports(soci::session& s, long long account) {
+  if (s.get_backend_name() == "postgresql")
+    s << "SELECT pg_advisory_xact_lock(-7340021, CAST(:a % 2147483647 AS INTEGER))", soci::use(account);
+}
+
+/// Throws duplicate_report when the account has a report (not failed) with a file of this SHA-256.
+void refuse_known_file(soci::session& s, long long account, const std::string& sha256) {
+  long long existing = 0;
+  soci::indicator ind = soci::i_null;
+  s << "SELECT MIN(f.report_id) FROM sales_report_files f JOIN sales_reports r ON r.id = f.report_id "
+       "WHERE r.account_id = :a AND f.sha256 = :h AND r.status <> 'failed'",
+    soci::into(existing, ind), soci::use(account), soci::use(sha256);
+  if (ind == soci::i_ok)
+    throw duplicate_report("this file was already sent as sales report " + std::to_string(existing), existing);
+}
+
+/// The account's report (not failed) of this MessageId, if any: its id and status.
+std::optional<std::pair<long long, std::string>> report_of_message(soci::session& s, long long account,
+                                                                   const std::string& message_id) {
+  long long id = 0;
+  std::string status;
+  s << "SELECT id, status FROM sales_reports WHERE account_id = :a AND message_id = :m AND status <> 'failed'",
+    soci::into(id), soci::into(status), soci::use(account), soci::use(message_id);
+  if (!s.got_data())
+    return std::nullopt;
+  return std::pair{id, status};
+}
+
+long long insert_report(soci::session& s, const sales_report& r, const std::string& status) {
+  long long account = r.account_id, now = domain::now_millis(), files = r.number_of_files, id = 0;
+  soci::indicator message_ind = r.message_id.empty() ? soci::i_null : soci::i_ok;
+  s << "INSERT INTO sales_reports (account_id, format, sha256, message_id, status, file_path, created_at, number_of_files) "
+       "VALUES (:a, :f, :h, :m, :s, :p, :c, :n) RETURNING id",
+    soci::use(account), soci::use(r.format), soci::use(r.sha256), soci::use(r.message_id, message_ind),
+    soci::use(status), soci::use(r.file_path), soci::use(now), soci::use(files), soci::into(id);
+  return id;
+}
+
+void insert_file(soci::session& s, long long report, const report_file& f) {
+  long long number = f.number, bytes = f.bytes, now = domain::now_millis();
+  s << "INSERT INTO sales_report_files (report_id, file_number, sha256, bytes, file_path, received_at) "
+       "VALUES (:r, :n, :h, :b, :p, :t)",
+    soci::use(report), soci::use(number), soci::use(f.sha256), soci::use(bytes), soci::use(f.path), soci::use(now);
+}
+
+/// Queues the report's import job and links it to the report.
+domain::job queue_import(soci::session& s, long long report, domain::new_job job) {
+  job.payload = R"({"reportId":)" + std::to_string(report) + "}";
+  long long job_id = insert_job(s, job);
+  s << "UPDATE sales_reports SET job_id = :j, status = 'importing' WHERE id = :id", soci::use(job_id), soci::use(report);
+  return *select_job(s, job_id);
 }
 
 } // namespace
@@ -44,29 +114,62 @@ std::optional<sales_report> select_report(soci::session& s, long long id) {
 std::pair<sales_report, domain::job> soci_sales_store::create_report(const sales_report& r, domain::new_job job) {
   std::pair<sales_report, domain::job> out;
   pool_.transact([&](soci::session& s) {
-    long long account = r.account_id, existing = 0;
-    soci::indicator existing_ind = soci::i_null;
-    s << "SELECT MIN(id) FROM sales_reports WHERE account_id = :a AND sha256 = :h AND status <> 'failed'",
-      soci::into(existing, existing_ind), soci::use(account), soci::use(r.sha256);
-    if (existing_ind == soci::i_ok)
-      throw duplicate_report("this file was already sent as sales report " + std::to_string(existing), existing);
-    if (!r.message_id.empty()) {
-      s << "SELECT MIN(id) FROM sales_reports WHERE account_id = :a AND message_id = :m AND status <> 'failed'",
-        soci::into(existing, existing_ind), soci::use(account), soci::use(r.message_id);
-      if (existing_ind == soci::i_ok)
-        throw duplicate_report("MessageId " + r.message_id + " was already sent as sales report " + std::to_string(existing),
-                               existing);
+    long long account = r.account_id;
+    lock_account_reports(s, account);
+    refuse_known_file(s, account, r.sha256);
+    if (!r.message_id.empty())
+      if (const auto existing = report_of_message(s, account, r.message_id))
+        throw duplicate_report("MessageId " + r.message_id + " was already sent as sales report " +
+                                 std::to_string(existing->first),
+                               existing->first);
+    const auto id = insert_report(s, r, "importing");
+    report_file file{1, r.sha256, 0, r.file_path, 0};
+    if (!r.files.empty())
+      file = r.files.front();
+    insert_file(s, id, file);
+    auto queued = queue_import(s, id, std::move(job));
+    out = {*select_report(s, id), std::move(queued)};
+  });
+  return out;
+}
+
+std::pair<sales_report, std::optional<domain::job>>
+soci_sales_store::add_report_file(const sales_report& r, const report_file& file, domain::new_job job) {
+  std::pair<sales_report, std::optional<domain::job>> out;
+  pool_.transact([&](soci::session& s) {
+    long long account = r.account_id;
+    lock_account_reports(s, account);
+    refuse_known_file(s, account, file.sha256);
+    long long id = 0;
+    if (const auto existing = report_of_message(s, account, r.message_id)) {
+      id = existing->first;
+      const auto known = *select_report(s, id);
+      if (existing->second != "waiting")
+        throw duplicate_report("MessageId " + r.message_id + " was already sent as sales report " + std::to_string(id) +
+                                 " (" + existing->second + ")",
+                               id);
+      if (known.number_of_files != r.number_of_files)
+        throw duplicate_report("sales report " + std::to_string(id) + " (MessageId " + r.message_id + ") has " +
+                                 std::to_string(known.number_of_files) + " files, this file says " +
+                                 std::to_string(r.number_of_files),
+                               id);
+      for (const auto& f : known.files)
+        if (f.number == file.number)
+          throw duplicate_report("file " + std::to_string(file.number) + " of " + std::to_string(r.number_of_files) +
+                                   " of MessageId " + r.message_id + " is already in sales report " + std::to_string(id),
+                                 id);
+    } else {
+      auto first = r;
+      first.sha256 = file.sha256;
+      first.file_path = file.path;
+      id = insert_report(s, first, "waiting");
     }
-    long long now = domain::now_millis(), id = 0;
-    soci::indicator message_ind = r.message_id.empty() ? soci::i_null : soci::i_ok;
-    s << "INSERT INTO sales_reports (account_id, format, sha256, message_id, status, file_path, created_at) "
-         "VALUES (:a, :f, :h, :m, 'importing', :p, :c) RETURNING id",
-      soci::use(account), soci::use(r.format), soci::use(r.sha256), soci::use(r.message_id, message_ind),
-      soci::use(r.file_path), soci::use(now), soci::into(id);
-    job.payload = R"({"reportId":)" + std::to_string(id) + "}";
-    long long job_id = insert_job(s, job);
-    s << "UPDATE sales_reports SET job_id = :j WHERE id = :id", soci::use(job_id), soci::use(id);
-    out = {*select_report(s, id), *select_job(s, job_id)};
+    insert_file(s, id, file);
+    long long received = 0;
+    s << "SELECT COUNT(*) FROM sales_report_files WHERE report_id = :r", soci::into(received), soci::use(id);
+    if (received == r.number_of_files)
+      out.second = queue_import(s, id, std::move(job));
+    out.first = *select_report(s, id);
   });
   return out;
 }
@@ -112,8 +215,9 @@ match_keys soci_sales_store::load_match_keys(std::int64_t account) {
 
 namespace {
 
-constexpr const char* usage_columns = "report_id, account_id, line, platform, territory, usage_start, usage_end, isrc, upc, "
-                                      "use_type, quantity, revenue_micros, currency, recording_id, release_id";
+constexpr const char* usage_columns =
+  "report_id, account_id, file_number, line, platform, territory, usage_start, usage_end, isrc, upc, use_type, quantity, "
+  "revenue_micros, currency, recording_id, release_id, iswc, work_title";
 
 /// Appends `text` in COPY's text format: backslash, tab, newline and carriage return escaped.
 void copy_text(std::string& out, std::string_view text) {
@@ -157,6 +261,8 @@ void copy_rows(soci::session& s, const sales_report& r, const std::vector<stored
   for (const auto& row : rows) {
     const auto& u = row.usage;
     buf += prefix;
+    buf += std::to_string(u.file);
+    buf += '\t';
     buf += std::to_string(u.line);
     for (const auto* text : {&u.platform, &u.territory, &u.usage_start, &u.usage_end, &u.isrc, &u.upc, &u.use_type}) {
       buf += '\t';
@@ -172,6 +278,10 @@ void copy_rows(soci::session& s, const sales_report& r, const std::vector<stored
     copy_id(buf, row.recording_id);
     buf += '\t';
     copy_id(buf, row.release_id);
+    for (const auto* text : {&u.iswc, &u.work_title}) {
+      buf += '\t';
+      copy_text(buf, *text);
+    }
     buf += '\n';
     if (buf.size() > (1u << 20) - 4096)
       send();
@@ -185,13 +295,16 @@ void copy_rows(soci::session& s, const sales_report& r, const std::vector<stored
 
 /// SQLite: one prepared INSERT run for every row (column vectors bound once).
 void insert_each(soci::session& s, const sales_report& r, const std::vector<stored_usage>& rows) {
-  std::vector<long long> report(rows.size(), r.id), account(rows.size(), r.account_id), line, quantity, revenue,
+  std::vector<long long> report(rows.size(), r.id), account(rows.size(), r.account_id), file, line, quantity, revenue,
     recording, release;
   std::vector<soci::indicator> recording_ind, release_ind;
-  std::vector<std::string> platform, territory, start, end, isrc, upc, use_type, currency;
+  std::vector<std::string> platform, territory, start, end, isrc, upc, use_type, currency, iswc, work_title;
   for (const auto& row : rows) {
     const auto& u = row.usage;
+    file.push_back(u.file);
     line.push_back(u.line);
+    iswc.push_back(u.iswc);
+    work_title.push_back(u.work_title);
     quantity.push_back(u.quantity);
     revenue.push_back(u.revenue.value_or(0));
     platform.push_back(u.platform);
@@ -208,10 +321,11 @@ void insert_each(soci::session& s, const sales_report& r, const std::vector<stor
     release_ind.push_back(row.release_id ? soci::i_ok : soci::i_null);
   }
   s << std::string("INSERT INTO usage_rows (") + usage_columns +
-         ") VALUES (:r, :a, :l, :p, :t, :s, :e, :i, :u, :k, :q, :v, :c, :rec, :rel)",
-    soci::use(report), soci::use(account), soci::use(line), soci::use(platform), soci::use(territory), soci::use(start),
+         ") VALUES (:r, :a, :n, :l, :p, :t, :s, :e, :i, :u, :k, :q, :v, :c, :rec, :rel, :w, :wt)",
+    soci::use(report), soci::use(account), soci::use(file), soci::use(line), soci::use(platform), soci::use(territory), soci::use(start),
     soci::use(end), soci::use(isrc), soci::use(upc), soci::use(use_type), soci::use(quantity), soci::use(revenue),
-    soci::use(currency), soci::use(recording, recording_ind), soci::use(release, release_ind);
+    soci::use(currency), soci::use(recording, recording_ind), soci::use(release, release_ind), soci::use(iswc),
+    soci::use(work_title);
 }
 
 } // namespace
@@ -312,16 +426,19 @@ std::vector<stored_usage> soci_sales_store::unmatched_rows(std::int64_t report, 
   std::vector<stored_usage> out;
   pool_.run([&](soci::session& s) {
     out.clear();
-    long long id = report, lim = std::max(limit, 1), line = 0, quantity = 0, revenue = 0;
+    long long id = report, lim = std::max(limit, 1), file = 1, line = 0, quantity = 0, revenue = 0;
     domain::sales::usage u;
-    soci::statement st = (s.prepare << "SELECT line, platform, territory, usage_start, usage_end, isrc, upc, use_type, "
-                                       "quantity, revenue_micros, currency FROM usage_rows WHERE report_id = :r AND "
-                                       "recording_id IS NULL AND release_id IS NULL ORDER BY line LIMIT :l",
-                          soci::into(line), soci::into(u.platform), soci::into(u.territory), soci::into(u.usage_start),
+    soci::statement st = (s.prepare << "SELECT file_number, line, platform, territory, usage_start, usage_end, isrc, upc, "
+                                       "use_type, quantity, revenue_micros, currency, iswc, work_title FROM usage_rows "
+                                       "WHERE report_id = :r AND recording_id IS NULL AND release_id IS NULL "
+                                       "ORDER BY file_number, line LIMIT :l",
+                          soci::into(file), soci::into(line), soci::into(u.platform), soci::into(u.territory), soci::into(u.usage_start),
                           soci::into(u.usage_end), soci::into(u.isrc), soci::into(u.upc), soci::into(u.use_type),
-                          soci::into(quantity), soci::into(revenue), soci::into(u.currency), soci::use(id), soci::use(lim));
+                          soci::into(quantity), soci::into(revenue), soci::into(u.currency), soci::into(u.iswc),
+                          soci::into(u.work_title), soci::use(id), soci::use(lim));
     st.execute(false);
     while (st.fetch()) {
+      u.file = file;
       u.line = line;
       u.quantity = quantity;
       u.revenue = revenue;

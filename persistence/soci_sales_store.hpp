@@ -11,6 +11,8 @@ public:
   explicit soci_sales_store(connection_pool& pool) : pool_(pool) {}
 
   std::pair<sales_report, domain::job> create_report(const sales_report& r, domain::new_job job) override;
+  std::pair<sales_report, std::optional<domain::job>> add_report_file(const sales_report& r, const report_file& file,
+                                                                      domain::new_job job) override;
   std::optional<sales_report> find_report(std::int64_t id, std::optional<std::int64_t> account) override;
   void clear_rows(std::int64_t report) override;
   match_keys load_match_keys(std::int64_t account) override;

@@ -49,8 +49,10 @@ def records_in(node, types, section, found):
         tag = c.tag.replace(XS, '')
         if tag == 'element':
             name, typ = c.get('name'), local(c.get('type'))
-            if name.startswith('RecordType-'):
-                record = name[len('RecordType-'):]
+            if name.startswith('RecordType-') or typ.startswith('RecordType-'):
+                # A record: named RecordType-SU01 ... and, once in UgcProfile 1.0, just SU03 (its
+                # type is still RecordType-SU03, and its RecordType cell's pattern SU03).
+                record = name[len('RecordType-'):] if name.startswith('RecordType-') else name
                 sec = 'head' if record == 'HEAD' else 'foot' if record == 'FOOT' else section
                 found.setdefault(record, (typ, sec))
             elif typ in types:  # a block or a grouping: its records are block records

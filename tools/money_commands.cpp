@@ -1,10 +1,11 @@
 // tmctl's sales and royalties subcommands, over the REST API:
-//   sales import FILE [--csv|--dsr] [--wait], sales show ID
+//   sales import FILE... [--format dsr|csv] [--wait], sales show ID
 //   royalties periods, royalties create --start --end --currency, royalties show ID,
 //   royalties rates ID CUR=RATE..., royalties calculate ID [--wait], royalties finalize ID,
 //   royalties statements ID [--csv] [--payee USER], royalties advance (--payee-user|--payee-name) --amount --currency
 
 #include <cctype>
+#include <filesystem>
 #include <iostream>
 
 #include "domain/text.hpp"
@@ -40,34 +41,57 @@ void print_period(const json& p) {
   print_pairs(std::cout, pairs);
 }
 
-int cmd_sales_import(remote_context& ctx, const std::string& file, const std::string& format, bool wait) {
-  std::string type = format;
-  if (type.empty())
-    type = file.ends_with(".csv") || file.ends_with(".CSV") ? "csv" : "dsr";
-  const auto a = ctx.api().upload("/api/sales-reports", file, type == "csv" ? "text/csv" : "text/tab-separated-values");
-  const auto data = a.data();
-  if (ctx.output == "json" && !wait)
-    return print_json(data), exit_ok;
-  const auto job = data["job"]["id"].get<long long>();
-  std::cout << "sales report " << cell(data["report"]["id"]) << " accepted; import job " << job << '\n';
-  if (!wait)
-    return exit_ok;
-  const int code = watch_job(ctx, job, false);
-  const auto report = ctx.api().get("/api/sales-reports/" + cell(data["report"]["id"]) + "?unmatched=20").data();
-  if (ctx.output == "json")
-    return print_json(report), code;
-  std::cout << "report " << cell(report["id"]) << " " << text_of(report, "status") << ": " << cell(report["rows"]) << " rows, "
-            << cell(report["unmatchedRows"]) << " unmatched\n";
+/// Prints a report's counts, problems (with the file for a report in several files) and unmatched rows.
+void print_report_outcome(const json& report) {
+  std::cout << "report " << cell(report["id"]) << " " << text_of(report, "status") << ": " << cell(report["rows"])
+            << " rows, " << cell(report["unmatchedRows"]) << " unmatched\n";
+  const bool several = report.value("numberOfFiles", 1) > 1;
   if (!report["problems"].empty()) {
     std::cout << "problems\n";
-    print_table(std::cout, report["problems"], {field("LINE", "line"), field("PROBLEM", "message")});
+    std::vector<column> columns{field("LINE", "line"), field("PROBLEM", "message")};
+    if (several)
+      columns.insert(columns.begin(), field("FILE", "file"));
+    print_table(std::cout, report["problems"], columns);
   }
   if (!report["unmatched"].empty()) {
     std::cout << "unmatched (first 20)\n";
-    print_table(std::cout, report["unmatched"],
-                {field("LINE", "line"), field("ISRC", "isrc"), field("UPC", "upc"), field("QUANTITY", "quantity"),
-                 field("REVENUE", "revenue"), field("CURRENCY", "currency")});
+    std::vector<column> columns{field("LINE", "line"), field("ISRC", "isrc"), field("UPC", "upc"),
+                                field("QUANTITY", "quantity"), field("REVENUE", "revenue"), field("CURRENCY", "currency")};
+    if (several)
+      columns.insert(columns.begin(), field("FILE", "file"));
+    print_table(std::cout, report["unmatched"], columns);
   }
+}
+
+/// Uploads the files of one report in the order given (a DSR in several files: all of them; the
+/// report imports with the last one in), each named by its base name so the server can check its
+/// `_1of2_` against its HEAD.
+int cmd_sales_import(remote_context& ctx, const std::vector<std::string>& files, const std::string& format, bool wait) {
+  json last;
+  for (const auto& file : files) {
+    std::string type = format;
+    if (type.empty())
+      type = file.ends_with(".csv") || file.ends_with(".CSV") ? "csv" : "dsr";
+    const auto path = "/api/sales-reports" + query({{"filename", std::filesystem::path(file).filename().string()}});
+    last = ctx.api().upload(path, file, type == "csv" ? "text/csv" : "text/tab-separated-values").data();
+    if (ctx.output != "json") {
+      std::cout << file << ": sales report " << cell(last["report"]["id"]) << " " << text_of(last["report"], "status");
+      if (last["job"].is_object())
+        std::cout << "; import job " << cell(last["job"]["id"]);
+      else if (!last["report"]["missingFiles"].empty())
+        std::cout << "; waiting for file(s) " << last["report"]["missingFiles"].dump();
+      std::cout << '\n';
+    }
+  }
+  if (ctx.output == "json" && !wait)
+    return print_json(last), exit_ok;
+  if (!wait || !last["job"].is_object())
+    return exit_ok;
+  const int code = watch_job(ctx, last["job"]["id"].get<long long>(), false);
+  const auto report = ctx.api().get("/api/sales-reports/" + cell(last["report"]["id"]) + "?unmatched=20").data();
+  if (ctx.output == "json")
+    return print_json(report), code;
+  print_report_outcome(report);
   return code;
 }
 
@@ -80,6 +104,8 @@ int cmd_sales_show(remote_context& ctx, long long id) {
                           {"status", text_of(r, "status")},
                           {"platform", text_of(r, "platform")},
                           {"usage", cell(r["usageStart"]) + " .. " + cell(r["usageEnd"])},
+                          {"files", std::to_string(r["files"].size()) + " of " + cell(r["numberOfFiles"]) +
+                                      (r["missingFiles"].empty() ? "" : ", missing " + r["missingFiles"].dump())},
                           {"rows", cell(r["rows"]) + " (" + cell(r["unmatchedRows"]) + " unmatched)"},
                           {"job", cell(r["jobId"])}});
   return exit_ok;
@@ -132,6 +158,7 @@ void add_money_commands(CLI::App& app, remote_context& ctx, std::function<int()>
   struct options {
     long long id = 0;
     std::string file, format, start, end, currency, payee, payee_name, amount, note;
+    std::vector<std::string> files;
     long long payee_user = 0;
     std::vector<std::string> rates;
     bool wait = false, csv = false;
@@ -143,11 +170,13 @@ void add_money_commands(CLI::App& app, remote_context& ctx, std::function<int()>
   auto* sales = app.add_subcommand("sales", "sales reports (DDEX DSR flat files or CSV)");
   sales->require_subcommand(1);
   auto* import = sales->add_subcommand("import", "upload a sales report; its import runs as a job");
-  import->add_option("file", o.file, "the report (.tsv/.txt: DSR, .csv: CSV)")->required()->check(CLI::ExistingFile);
+  import->add_option("files", o.files, "the report (.tsv/.txt: DSR, .csv: CSV); a DSR in several files: all of them")
+    ->required()
+    ->check(CLI::ExistingFile);
   import->add_option("--format", o.format, "dsr or csv (default: by the file's extension)")
     ->check(CLI::IsMember({"dsr", "csv"}));
   import->add_flag("--wait", o.wait, "follow the import job and show the report's counts, problems and unmatched rows");
-  set(import, [&c] { return cmd_sales_import(c, o.file, o.format, o.wait); });
+  set(import, [&c] { return cmd_sales_import(c, o.files, o.format, o.wait); });
   auto* show = sales->add_subcommand("show", "one sales report");
   show->add_option("id", o.id, "report id")->required();
   set(show, [&c] { return cmd_sales_show(c, o.id); });

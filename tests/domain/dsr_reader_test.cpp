@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -419,6 +420,103 @@ TEST(dsr_reader, basic_audio_profile_1_0_and_ugc_profile_1_1_1) {
   EXPECT_EQ(r.rows[0].territory, "Worldwide");
 }
 
+TEST(dsr_reader, ugc_profile_1_0_reads_its_unversioned_su03_usages) {
+  // UgcProfile 1.0's XSD names its usage record element SU03, not RecordType-SU03 as every other:
+  // the layouts generator reads it by its type, so its usages are imported like later versions'.
+  dsr_writer w("UgcProfile", "1.0");
+  w.head("MSG-UGC10", "VidCo", "2025-06-01", "2025-06-30");
+  w.record("SY02", {{"SummaryRecordId", "1"},
+                    {"CommercialModel", "AdvertisementSupportedModel"},
+                    {"UseType", "OnDemandStream"},
+                    {"Territory", "US"},
+                    {"ServiceDescription", "Free"},
+                    {"Usages", "1500"},
+                    {"Currency", "USD"},
+                    {"NetRevenue", "1.50"}});
+  for (const auto& [block, isrc, views, revenue] :
+       {std::tuple{"1", "USRC12500001", "1000", "1.000000"}, std::tuple{"2", "USRC12500002", "500", "0.500000"}}) {
+    w.record("AS01", {{"BlockId", block},
+                      {"ResourceReference", std::string("A") + block},
+                      {"DspResourceId", std::string("a") + block},
+                      {"ISRC", isrc},
+                      {"Title", "Song"},
+                      {"DisplayArtistName", "A"},
+                      {"Duration", "PT3M"},
+                      {"ResourceType", "SoundRecording"}});
+    w.record("RU01", {{"BlockId", block}, {"SummaryRecordId", "1"}, {"DspReleaseId", std::string("v") + block},
+                      {"Usages", views}});
+    w.record("SU03", {{"BlockId", block},
+                      {"SalesTransactionId", std::string("t") + block},
+                      {"SummaryRecordId", "1"},
+                      {"DspReleaseId", std::string("v") + block},
+                      {"Usages", views},
+                      {"NetRevenue", revenue}});
+  }
+  const auto text = w.finish();
+  expect_conformant(text, "VidCo", "US");
+  const auto r = read(text);
+  ASSERT_TRUE(r.problems.empty()) << describe(r.problems);
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[0].isrc, "USRC12500001");
+  EXPECT_EQ(r.rows[0].quantity, 1000);
+  EXPECT_EQ(r.rows[0].revenue, 1'000'000);
+  EXPECT_EQ(r.rows[1].isrc, "USRC12500002");
+  EXPECT_EQ(r.rows[1].revenue, 500'000);
+  EXPECT_EQ(r.rows[1].currency, "USD");
+}
+
+TEST(dsr_reader, audio_visual_profile_1_1_video_usages_are_read_by_release) {
+  dsr_writer w("AudioVisualProfile", "1.1");
+  w.head("MSG-AV11", "FilmCo", "2026-02-01", "2026-02-28");
+  w.record("SY02.02", {{"SummaryRecordId", "S1"},
+                       {"CommercialModel", "SubscriptionModel"},
+                       {"UseType", "OnDemandStream"},
+                       {"Territory", "FR"},
+                       {"ServiceDescription", "Premium"},
+                       {"Usages", "30"},
+                       {"CurrencyOfReporting", "EUR"},
+                       {"NetRevenue", "3.00"},
+                       {"ContentCategory", "MusicVideo"}});
+  w.record("RE03.01", {{"BlockId", "1"},
+                       {"ReleaseReference", "R1"},
+                       {"DspReleaseId", "film-1"},
+                       {"ICPN", "5012345678900"},
+                       {"Title", "Live at the Hall"}});
+  w.record("AS03.01", {{"BlockId", "1"},
+                       {"ResourceReference", "V1"},
+                       {"DspResourceId", "video-1"},
+                       {"VideoType", "LongFormMusicalWorkVideo"},
+                       {"Title", "Live at the Hall"},
+                       {"Duration", "PT1H2M"}});
+  w.record("SU04.01", {{"BlockId", "1"},
+                       {"SummaryRecordId", "S1"},
+                       {"SalesTransactionId", "t1"},
+                       {"TransactedRelease", "R1"},
+                       {"IsRoyaltyBearing", "true"},
+                       {"SalesUpgrade", "false"},
+                       {"Usages", "20"},
+                       {"Returns", "0"}});
+  w.record("SU04.01", {{"BlockId", "1"},
+                       {"SummaryRecordId", "S1"},
+                       {"SalesTransactionId", "t2"},
+                       {"TransactedResource", "V1"},
+                       {"IsRoyaltyBearing", "true"},
+                       {"SalesUpgrade", "false"},
+                       {"Usages", "10"},
+                       {"Returns", "0"}});
+  const auto text = w.finish();
+  expect_conformant(text, "FilmCo", "FR");
+  const auto r = read(text);
+  ASSERT_TRUE(r.problems.empty()) << describe(r.problems);
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[0].upc, "5012345678900");
+  EXPECT_EQ(r.rows[0].quantity, 20);
+  EXPECT_EQ(r.rows[0].currency, "EUR");
+  EXPECT_EQ(r.rows[1].isrc, ""); // a video: no ISRC, an unmatched row unless its release is known
+  EXPECT_EQ(r.rows[1].quantity, 10);
+  EXPECT_EQ(r.summaries.at("S1").usages_seen, 30);
+}
+
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -548,6 +646,173 @@ TEST(dsr_reader, stops_handing_out_rows_after_the_first_problem_and_caps_the_lis
   EXPECT_EQ(rows, 0);
   EXPECT_EQ(p.problems().size(), 10u);
   EXPECT_GE(p.problem_count(), 300);
+}
+
+// --- Reports in several files (DSR Part 1 §6.3) ------------------------------------------------
+
+/// The two summaries every file of the two-file report carries: 10.00 EUR over 3 downloads, 1.00
+/// USD over 1000 streams.
+void two_file_summaries(dsr_writer& w) {
+  w.record("SY01.01", {{"SummaryRecordId", "S1"},
+                       {"CommercialModel", "PayAsYouGoModel"},
+                       {"UseType", "PermanentDownload"},
+                       {"Territory", "DE"},
+                       {"ServiceDescription", "Premium"},
+                       {"Usages", "3"},
+                       {"CurrencyOfReporting", "EUR"},
+                       {"NetRevenue", "10.00"}});
+  w.record("SY02.02", {{"SummaryRecordId", "S2"},
+                       {"CommercialModel", "AdvertisementSupportedModel"},
+                       {"UseType", "OnDemandStream"},
+                       {"Territory", "US"},
+                       {"ServiceDescription", "Free"},
+                       {"Usages", "1000"},
+                       {"CurrencyOfReporting", "USD"},
+                       {"NetRevenue", "1.00"},
+                       {"ContentCategory", "Music"}});
+}
+
+/// A block with one recording, `downloads` of S1 and `streams` of S2.
+void two_file_block(dsr_writer& w, const std::string& block, const std::string& isrc, int downloads, int streams) {
+  w.record("AS01.01", {{"BlockId", block},
+                       {"ResourceReference", "A" + block},
+                       {"DspResourceId", "dsp-" + block},
+                       {"ISRC", isrc},
+                       {"Title", "Song " + block},
+                       {"DisplayArtistName", "The Band"},
+                       {"ResourceType", "SoundRecording"}});
+  w.record("MW01.01", {{"BlockId", block}, {"DspWorkId", "w" + block}, {"ISWC", "T0345246801"}, {"Title", "Work " + block}});
+  w.record("SU01", {{"BlockId", block},
+                    {"SummaryRecordId", "S1"},
+                    {"SalesTransactionId", "d" + block},
+                    {"TransactedResource", "A" + block},
+                    {"IsRoyaltyBearing", "true"},
+                    {"SalesUpgrade", "false"},
+                    {"Usages", std::to_string(downloads)},
+                    {"Returns", "0"}});
+  w.record("SU02", {{"BlockId", block},
+                    {"SummaryRecordId", "S2"},
+                    {"SalesTransactionId", "s" + block},
+                    {"TransactedResource", "A" + block},
+                    {"IsRoyaltyBearing", "true"},
+                    {"NumberOfStreams", std::to_string(streams)}});
+}
+
+/// A Basic Audio Profile 1.2 report in two files: block 1 (2 downloads, 600 streams) in file 1,
+/// block 2 (1 download, 400 streams) in file 2.
+std::vector<std::string> two_file_report() {
+  const auto head = [](dsr_writer& w, int n) {
+    w.head("MSG-TWO", "StreamCo", "2026-01-01", "2026-01-31", {{"FileNumber", std::to_string(n)}, {"NumberOfFiles", "2"}});
+  };
+  dsr_writer first("BasicAudioProfile", "1.2");
+  head(first, 1);
+  two_file_summaries(first);
+  two_file_block(first, "1", "GBAYE2600001", 2, 600);
+  auto one = first.finish_file(false, 0, 0);
+  dsr_writer second("BasicAudioProfile", "1.2");
+  head(second, 2);
+  two_file_summaries(second);
+  two_file_block(second, "2", "GBAYE2600002", 1, 400);
+  return {one, second.finish_file(true, first.lines(), first.blocks())};
+}
+
+read_result read_files(const std::vector<std::string>& files) {
+  read_result out;
+  dsr_parser parser([&](const usage& u) { out.rows.push_back(u); });
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (i > 0)
+      parser.next_file();
+    for (const auto& l : lines_of(files[i]))
+      parser.line(l);
+  }
+  parser.finish();
+  out.problems = parser.problems();
+  out.header = parser.header();
+  out.summaries = parser.summaries();
+  return out;
+}
+
+std::string describe_files(const std::vector<problem>& problems) {
+  std::string out;
+  for (const auto& p : problems)
+    out += "file " + std::to_string(p.file) + " line " + std::to_string(p.line) + ": " + p.message + "\n";
+  return out;
+}
+
+/// The problems of the two-file report after `change` to its files' lines.
+std::string refused_files(const std::function<void(std::vector<std::string>&, std::vector<std::string>&)>& change) {
+  const auto files = two_file_report();
+  auto one = lines_of(files[0]), two = lines_of(files[1]);
+  change(one, two);
+  return describe_files(read_files({joined(one), joined(two)}).problems);
+}
+
+TEST(dsr_reader, a_report_in_two_files_is_one_message_with_revenue_shared_across_its_files) {
+  const auto files = two_file_report();
+  { // DDEX's checker on the report's two files, under names that say which file each is
+    test::temp_dir dir;
+    std::vector<std::filesystem::path> paths;
+    for (int n = 1; n <= 2; ++n) {
+      paths.push_back(dir.path() / dsr_writer::file_name("TuneMantra", "StreamCo", "Premium", "2026-01", "DE", n, 2));
+      std::ofstream(paths.back(), std::ios::binary) << files[static_cast<std::size_t>(n - 1)];
+    }
+    const auto check = test::dsr_check(paths);
+    EXPECT_TRUE(check.passed) << check.output << files[0] << files[1];
+  }
+  const auto r = read_files(files);
+  ASSERT_TRUE(r.problems.empty()) << describe_files(r.problems);
+  EXPECT_EQ(r.header.message_id, "MSG-TWO");
+  EXPECT_EQ(r.header.number_of_files, 2);
+  ASSERT_EQ(r.rows.size(), 4u);
+  EXPECT_EQ(r.rows[0].file, 1);
+  EXPECT_EQ(r.rows[0].line, 6); // HEAD, 2 summaries, AS01, MW01, then SU01
+  EXPECT_EQ(r.rows[0].isrc, "GBAYE2600001");
+  EXPECT_EQ(r.rows[0].work_title, "Work 1");
+  EXPECT_EQ(r.rows[3].file, 2);
+  EXPECT_EQ(r.rows[3].line, 7); // lines are counted in their file
+  EXPECT_EQ(r.rows[3].isrc, "GBAYE2600002");
+  // The summaries are the report's: their usages add up over both files. The money is shared by
+  // the importer (persistence/sales_import.cpp) by running totals over the rows in file order.
+  EXPECT_EQ(r.summaries.at("S1").usages_seen, 3);
+  EXPECT_EQ(r.summaries.at("S2").usages_seen, 1000);
+  EXPECT_EQ(r.summaries.at("S1").net_revenue, 10'000'000);
+}
+
+TEST(dsr_reader, the_files_of_a_report_must_agree_and_all_be_there) {
+  // File 2 alone, or file 1 alone.
+  const auto files = two_file_report();
+  auto text = describe_files(read_files({files[0]}).problems);
+  EXPECT_NE(text.find("file 0 line 0: the report has 2 files and 1 were read"), std::string::npos) << text;
+  text = describe_files(read_files({files[1], files[0]}).problems);
+  EXPECT_NE(text.find("file 1 line 1: this is file 2 of 2 but was read as file 1"), std::string::npos) << text;
+  // A HEAD of another message; a summary that differs; one missing; a block repeated.
+  text = refused_files([](auto&, auto& two) { set_cell(two[0], 4, "MSG-OTHER"); });
+  EXPECT_NE(text.find("file 2 line 1: HEAD MessageId \"MSG-OTHER\" differs from file 1's \"MSG-TWO\""), std::string::npos)
+    << text;
+  text = refused_files([](auto&, auto& two) { set_cell(line_starting(two, "SY02.02"), 11, "2.00"); });
+  EXPECT_NE(text.find("file 2 line 3: summary S2 differs from the one in file 1 (line 3)"), std::string::npos) << text;
+  text = refused_files([](auto&, auto& two) { two.erase(two.begin() + 2); });
+  EXPECT_NE(text.find("file 2 line 7: this file has 1 summary records and file 1 has 2"), std::string::npos) << text;
+  text = refused_files([](auto&, auto& two) {
+    for (auto& l : two)
+      if (!l.starts_with("HEAD") && !l.starts_with("SY") && !l.starts_with("FOOT"))
+        set_cell(l, 1, "1");
+  });
+  EXPECT_NE(text.find("file 2 line 4: block 1 is in file 1 too"), std::string::npos) << text;
+  // The report's counts: mandatory in the last file, and right.
+  text = refused_files([](auto&, auto& two) { set_cell(two.back(), 2, ""); });
+  EXPECT_NE(text.find("file 2 line 8: FOOT NumberOfLinesInReport is required in the last file"), std::string::npos)
+    << text;
+  text = refused_files([](auto&, auto& two) { set_cell(two.back(), 2, "8"); });
+  EXPECT_NE(text.find("file 2 line 8: FOOT NumberOfLinesInReport is 8 but the report has 16 lines"), std::string::npos)
+    << text;
+  text = refused_files([](auto&, auto& two) { set_cell(two.back(), 5, "1"); });
+  EXPECT_NE(text.find("file 2 line 8: FOOT NumberOfBlocksInReport is 1 but the report has 2 blocks"), std::string::npos) << text;
+  // Usages that do not add up to a summary over the report.
+  text = refused_files([](auto&, auto& two) { set_cell(line_starting(two, "SU02"), 7, "399"); });
+  EXPECT_NE(text.find("summary S2 (SY02.02) counts 1000 usages but its usage records add up to 999 in all files"),
+            std::string::npos)
+    << text;
 }
 
 TEST(dsr_layouts, the_embedded_table_is_what_the_generator_writes_from_ddex_xsds) {

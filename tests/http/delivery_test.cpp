@@ -125,7 +125,10 @@ TEST_P(delivery_api, a_distribution_writes_valid_ern_batches_and_acknowledgement
   EXPECT_EQ(accepted["ackText"], "FileOK");
   const auto rejected = wait_delivery(alice_, release, tidal, "rejected");
   EXPECT_EQ(rejected["ackText"], "Rejected: Artwork has a watermark");
-  for (int i = 0; i < 100 && !fs::exists(ack("spotify") / "processed" / half.filename()); ++i)
+  // Files move aside just after their deliveries change: wait for both.
+  for (int i = 0; i < 250 && !(fs::exists(ack("spotify") / "processed" / half.filename()) &&
+                               fs::exists(ack("tidal") / "processed"));
+       ++i)
     std::this_thread::sleep_for(20ms);
   EXPECT_TRUE(fs::exists(ack("tidal") / "processed"));
   EXPECT_TRUE(fs::exists(ack("spotify") / "processed" / half.filename()));

@@ -51,6 +51,37 @@ protected:
     return crlf;
   }
 
+  /// A Basic Audio Profile 1.2 report in two files, one summary of 10.00 GBP over 3 streams:
+  /// file 1 has a block of 2 streams of `isrc`, file 2 a block of 1 stream of an ISRC nobody has.
+  static std::vector<std::string> two_files(const std::string& message_id, const std::string& isrc) {
+    std::vector<std::string> out;
+    long long lines = 0, blocks = 0;
+    for (int n = 1; n <= 2; ++n) {
+      test::dsr_writer w("BasicAudioProfile", "1.2");
+      w.head(message_id, "StreamCo", "2026-10-01", "2026-10-31",
+             {{"FileNumber", std::to_string(n)}, {"NumberOfFiles", "2"}});
+      w.record("SY01.01", {{"SummaryRecordId", "S1"}, {"CommercialModel", "SubscriptionModel"},
+                           {"UseType", "OnDemandStream"}, {"Territory", "GB"}, {"ServiceDescription", "Premium"},
+                           {"Usages", "3"}, {"CurrencyOfReporting", "GBP"}, {"NetRevenue", "10.00"}});
+      const auto block = std::to_string(n);
+      w.record("AS01.01", {{"BlockId", block}, {"ResourceReference", "A" + block}, {"DspResourceId", "dsp-" + block},
+                           {"ISRC", n == 1 ? isrc : "GBAYE2499999"}, {"Title", "Song"},
+                           {"DisplayArtistName", "The Artist"}, {"ResourceType", "SoundRecording"}});
+      w.record("MW01.01", {{"BlockId", block}, {"DspWorkId", "w" + block}, {"ISWC", "T0345246801"}, {"Title", "The Work"}});
+      w.record("SU02", {{"BlockId", block}, {"SummaryRecordId", "S1"}, {"SalesTransactionId", "T" + block},
+                        {"TransactedResource", "A" + block}, {"IsRoyaltyBearing", "true"},
+                        {"NumberOfStreams", n == 1 ? "2" : "1"}});
+      out.push_back(w.finish_file(n == 2, lines, blocks));
+      lines += w.lines();
+      blocks += w.blocks();
+    }
+    return out;
+  }
+
+  static std::string file_name(int n) {
+    return test::dsr_writer::file_name("TuneMantra", "StreamCo", "Premium", "2026-10", "GB", n, 2);
+  }
+
   std::pair<std::string, std::string> isrc_and_upc(const std::string& key, std::int64_t release) {
     const auto rel = std::to_string(release);
     const auto tracks = body_of(as(key).Get("/api/releases/" + rel + "/tracks"))["data"];
@@ -236,6 +267,90 @@ TEST_P(sales_api, gzip_reports_are_inflated_as_they_arrive_and_bad_ones_refused)
   refused(as(alice_).Post("/api/sales-reports", plain, "application/gzip"), 400, "not gzip");
   const auto limit = static_cast<std::size_t>(cfg_.media.max_sales_report_bytes);
   refused(as(alice_).Post("/api/sales-reports", gzip(std::string(limit + 1024, '#')), "application/gzip"), 413, "larger than");
+}
+
+TEST_P(sales_api, a_report_in_two_files_waits_for_both_and_imports_as_one) {
+  const auto [isrc, upc] = isrc_and_upc(alice_, ready_release(alice_, 1));
+  const auto files = two_files("MSG-TWO", isrc);
+  { // DDEX's checker on the two files, named as a platform names them
+    test::temp_dir dir;
+    std::vector<std::filesystem::path> paths;
+    for (int n = 1; n <= 2; ++n)
+      std::ofstream(paths.emplace_back(dir.path() / file_name(n)), std::ios::binary) << files[n - 1];
+    const auto check = test::dsr_check(paths);
+    EXPECT_TRUE(check.passed) << check.output;
+  }
+  const auto post = [&](const std::string& key, const std::string& body, const std::string& name) {
+    return as(key).Post("/api/sales-reports?filename=" + name, body, "text/tab-separated-values");
+  };
+  // File 2 first: the report waits, with no job, and says which file is missing.
+  auto r = post(alice_, files[1], file_name(2));
+  ASSERT_EQ(r->status, 202) << r->body;
+  auto report = body_of(r)["data"]["report"];
+  const auto id = report["id"].get<std::int64_t>();
+  EXPECT_EQ(body_of(r)["data"]["job"], nullptr);
+  EXPECT_EQ(r->get_header_value("Location"), "/api/sales-reports/" + std::to_string(id));
+  EXPECT_EQ(report["status"], "waiting");
+  EXPECT_EQ(report["numberOfFiles"], 2);
+  EXPECT_EQ(report["missingFiles"], json::array({1}));
+  ASSERT_EQ(report["files"].size(), 1u);
+  EXPECT_EQ(report["files"][0]["fileNumber"], 2);
+  EXPECT_EQ(report["files"][0]["bytes"], files[1].size());
+  report = body_of(as(alice_).Get("/api/sales-reports/" + std::to_string(id)))["data"];
+  EXPECT_EQ(report["status"], "waiting");
+  EXPECT_EQ(report["rows"], 0);
+  // The same file again; a file of the message that says it has 3 files; a name and HEAD that disagree.
+  r = post(alice_, files[1], file_name(2));
+  EXPECT_EQ(r->status, 409) << r->body;
+  EXPECT_EQ(body_of(r)["error"]["details"]["existingReportId"], id);
+  auto three = files[0];
+  three.replace(three.find("\t1\t2\t"), 5, "\t1\t3\t");
+  EXPECT_EQ(post(alice_, three, "DSR_TuneMantra_StreamCo_Premium_2026-10_GB_1of3_20260203T040506.tsv")->status, 409);
+  r = post(alice_, files[0], file_name(2));
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_NE(body_of(r)["error"]["message"].get<std::string>().find("file name says file 2 of 2, its HEAD file 1 of 2"),
+            std::string::npos);
+  // Another account's file of the same MessageId is its own report.
+  r = post(bob_, files[0], file_name(1));
+  ASSERT_EQ(r->status, 202) << r->body;
+  EXPECT_NE(body_of(r)["data"]["report"]["id"], id);
+
+  // The last file in: one import of both, the summary's revenue shared over the files exactly.
+  r = post(alice_, files[0], file_name(1));
+  ASSERT_EQ(r->status, 202) << r->body;
+  EXPECT_EQ(body_of(r)["data"]["report"]["id"], id);
+  const auto job = body_of(r)["data"]["job"]["id"].get<std::int64_t>();
+  EXPECT_EQ(r->get_header_value("Location"), "/api/jobs/" + std::to_string(job));
+  const auto done = wait_terminal(alice_, job);
+  ASSERT_EQ(done["status"], "succeeded") << done.dump();
+  EXPECT_EQ(done["result"]["rows"], 2);
+  report = body_of(as(alice_).Get("/api/sales-reports/" + std::to_string(id)))["data"];
+  EXPECT_EQ(report["status"], "imported");
+  EXPECT_EQ(report["missingFiles"], json::array());
+  EXPECT_EQ(report["files"].size(), 2u);
+  EXPECT_EQ(report["unmatchedRows"], 1);
+  ASSERT_EQ(report["unmatched"].size(), 1u);
+  EXPECT_EQ(report["unmatched"][0]["file"], 2);
+  EXPECT_EQ(report["unmatched"][0]["line"], 5);
+  EXPECT_EQ(report["unmatched"][0]["iswc"], "T0345246801"); // the work of the resource, from MW01.01
+  EXPECT_EQ(report["unmatched"][0]["workTitle"], "The Work");
+  EXPECT_EQ(report["unmatched"][0]["revenue"], "3.333333"); // 10.00 over 2 streams in file 1, 1 in file 2
+  EXPECT_EQ(post(alice_, files[0], file_name(1))->status, 409); // imported: every file of it is known
+
+  // A broken two-file report fails whole, its problems naming the file; nothing of it counts.
+  auto broken = two_files("MSG-TWO-BAD", isrc);
+  broken[1].replace(broken[1].find("10.00"), 5, "12.00"); // file 2's summary is not file 1's
+  ASSERT_EQ(post(alice_, broken[0], file_name(1))->status, 202);
+  r = post(alice_, broken[1], file_name(2));
+  ASSERT_EQ(r->status, 202) << r->body;
+  const auto failed = wait_terminal(alice_, body_of(r)["data"]["job"]["id"].get<std::int64_t>());
+  EXPECT_EQ(failed["status"], "failed") << failed.dump();
+  EXPECT_EQ(failed["result"]["problems"][0]["file"], 2) << failed.dump();
+  EXPECT_EQ(failed["result"]["problems"][0]["line"], 2);
+  report = body_of(as(alice_).Get("/api/sales-reports/" + body_of(r)["data"]["report"]["id"].dump()))["data"];
+  EXPECT_EQ(report["status"], "failed");
+  EXPECT_EQ(report["rows"], 0);
+  EXPECT_EQ(report["problems"][0]["file"], 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, sales_api, test::both_backends(), test::backend_name);

@@ -2,6 +2,8 @@
 // matched to the account's recordings (ISRC) and releases (UPC), a failed report leaves no rows
 // and does not block the file from coming again.
 
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "persistence/store.hpp"
@@ -31,6 +33,20 @@ protected:
     job.account_id = account_.user_id;
     job.kind = "sales_import";
     return store_->sales().create_report(r, job);
+  }
+
+  /// File `n` of `files` of the DSR `message_id`.
+  std::pair<sales_report, std::optional<domain::job>> file(const std::string& message_id, int n, int files,
+                                                           const std::string& sha) {
+    sales_report r;
+    r.account_id = account_.user_id;
+    r.format = "dsr";
+    r.message_id = message_id;
+    r.number_of_files = files;
+    domain::new_job job;
+    job.account_id = account_.user_id;
+    job.kind = "sales_import";
+    return store_->sales().add_report_file(r, {n, sha, 100 + n, "/tmp/part" + std::to_string(n), 0}, job);
   }
 
   /// A usage row, matched against the account's catalog as an import does.
@@ -92,6 +108,36 @@ TEST_P(sales_store_test, imports_matches_and_refuses_the_same_file_or_message_tw
 
   EXPECT_FALSE(sales.find_report(r.id, account_.user_id + 100)); // another account's report does not exist
   EXPECT_TRUE(sales.find_report(r.id, account_.user_id));
+}
+
+TEST_P(sales_store_test, the_files_of_a_report_gather_until_the_last_queues_one_import) {
+  auto [waiting, none] = file("MSG-3", 3, 3, "sha-3");
+  EXPECT_EQ(waiting.status, "waiting");
+  EXPECT_FALSE(none);
+  ASSERT_EQ(waiting.files.size(), 1u);
+  EXPECT_EQ(waiting.files[0].number, 3);
+  EXPECT_EQ(waiting.files[0].bytes, 103);
+  EXPECT_THROW(file("MSG-3", 3, 3, "sha-3b"), duplicate_report); // that file number is in
+  EXPECT_THROW(file("MSG-3", 1, 2, "sha-1b"), duplicate_report); // another NumberOfFiles
+  EXPECT_THROW(file("MSG-9", 1, 2, "sha-3"), duplicate_report);  // the same bytes as a file already in
+  EXPECT_THROW(report("sha-x", "MSG-3"), duplicate_report);      // the message, as a single file
+  // The two missing files at once, from two threads: one of them completes the set, exactly once.
+  std::vector<std::optional<domain::job>> jobs(2);
+  std::thread a([&] { jobs[0] = file("MSG-3", 1, 3, "sha-1").second; });
+  std::thread b([&] { jobs[1] = file("MSG-3", 2, 3, "sha-2").second; });
+  a.join();
+  b.join();
+  EXPECT_EQ(static_cast<int>(jobs[0].has_value()) + static_cast<int>(jobs[1].has_value()), 1);
+  const auto done = *store_->sales().find_report(waiting.id);
+  EXPECT_EQ(done.status, "importing");
+  ASSERT_EQ(done.files.size(), 3u);
+  EXPECT_EQ(done.files[0].path, "/tmp/part1"); // in file order
+  EXPECT_EQ(done.files[2].path, "/tmp/part3");
+  EXPECT_EQ(done.job_id, (jobs[0] ? jobs[0] : jobs[1])->id);
+  EXPECT_THROW(file("MSG-3", 1, 3, "sha-1c"), duplicate_report); // importing now
+  // Once failed, the message may come again as a new report.
+  store_->sales().fail_report(waiting.id, "[]");
+  EXPECT_EQ(file("MSG-3", 1, 3, "sha-1").first.status, "waiting");
 }
 
 TEST_P(sales_store_test, a_failed_report_keeps_no_rows_and_the_file_may_come_again) {

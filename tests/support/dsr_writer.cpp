@@ -75,30 +75,39 @@ dsr_writer& dsr_writer::blank() {
   return *this;
 }
 
-std::string dsr_writer::finish() {
-  const auto lines = std::to_string(lines_ + 1);
-  const auto blocks = std::to_string(blocks_);
-  record("FOOT", {{"NumberOfLinesInFile", lines},
-                  {"NumberOfLinesInReport", lines},
-                  {"NumberOfSummaryRecords", std::to_string(summaries_)},
-                  {"NumberOfBlocksInFile", blocks},
-                  {profile_->record("FOOT")->index_of("NumberOfBlocksInReport") ? "NumberOfBlocksInReport"
-                                                                                : "NumberOfBlocksInRecord",
-                   blocks}});
+std::string dsr_writer::finish() { return finish_file(true, 0, 0); }
+
+std::string dsr_writer::finish_file(bool last, long long earlier_lines, long long earlier_blocks) {
+  const auto lines = lines_ + 1;
+  cells foot{{"NumberOfLinesInFile", std::to_string(lines)},
+             {"NumberOfSummaryRecords", std::to_string(summaries_)},
+             {"NumberOfBlocksInFile", std::to_string(blocks_)}};
+  if (last) { // (the older XSDs call the block count NumberOfBlocksInRecord)
+    foot["NumberOfLinesInReport"] = std::to_string(earlier_lines + lines);
+    foot[profile_->record("FOOT")->index_of("NumberOfBlocksInReport") ? "NumberOfBlocksInReport"
+                                                                      : "NumberOfBlocksInRecord"] =
+      std::to_string(earlier_blocks + blocks_);
+  }
+  record("FOOT", foot);
   return text_;
 }
 
 std::string dsr_writer::file_name(const std::string& recipient, const std::string& sender, const std::string& service,
-                                  const std::string& period, const std::string& territory) {
-  return "DSR_" + recipient + "_" + sender + "_" + service + "_" + period + "_" + territory +
-         "_1of1_20260203T040506.tsv";
+                                  const std::string& period, const std::string& territory, int x, int y) {
+  return "DSR_" + recipient + "_" + sender + "_" + service + "_" + period + "_" + territory + "_" + std::to_string(x) +
+         "of" + std::to_string(y) + "_20260203T040506.tsv";
 }
 
-dsr_check_result dsr_check(const std::filesystem::path& file) {
+dsr_check_result dsr_check(const std::filesystem::path& file) { return dsr_check(std::vector{file}); }
+
+dsr_check_result dsr_check(const std::vector<std::filesystem::path>& files) {
   const auto tool = std::filesystem::path(TM_SOURCE_DIR) / ".." / "shared" / "tools" / "dsr-check";
   if (!std::filesystem::exists(tool))
     return {false, "DDEX's checker is not at " + tool.string() + " (../shared beside the repository)"};
-  const auto command = "'" + tool.string() + "' '" + file.string() + "' 2>&1";
+  auto command = "'" + tool.string() + "'";
+  for (const auto& file : files)
+    command += " '" + file.string() + "'";
+  command += " 2>&1";
   dsr_check_result out;
   FILE* p = ::popen(command.c_str(), "r");
   if (!p)

@@ -8,6 +8,7 @@
 #include <map>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "domain/dsr_profile.hpp"
 
@@ -30,10 +31,16 @@ public:
   /// FOOT with NumberOfLinesInFile (every line, FOOT included), the summary and block counts; the
   /// whole file.
   std::string finish();
+  /// FOOT of one file of a report in several files (HEAD given FileNumber and NumberOfFiles): the
+  /// report's counts (this file's plus `earlier_lines` and `earlier_blocks` of the files before it)
+  /// only in its last file, as the standard has them.
+  std::string finish_file(bool last, long long earlier_lines, long long earlier_blocks);
+  long long lines() const { return lines_; }
+  long long blocks() const { return blocks_; }
 
-  /// A file name as DDEX names DSR files: DSR_Recipient_Sender_Service_Period_Territory_1of1_Created.tsv
+  /// A file name as DDEX names DSR files: DSR_Recipient_Sender_Service_Period_Territory_<x>of<y>_Created.tsv
   static std::string file_name(const std::string& recipient, const std::string& sender, const std::string& service,
-                               const std::string& period, const std::string& territory);
+                               const std::string& period, const std::string& territory, int x = 1, int y = 1);
 
 private:
   const domain::sales::profile_layout* profile_;
@@ -51,5 +58,7 @@ struct dsr_check_result {
   std::string output;
 };
 dsr_check_result dsr_check(const std::filesystem::path& file);
+/// The checker on the files of one report in several files (it checks their names agree too).
+dsr_check_result dsr_check(const std::vector<std::filesystem::path>& files);
 
 } // namespace tunemantra::test

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/delivery_seed.hpp"
+#include "tests/support/dsr_writer.hpp"
 #include "tests/support/fake_platform.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -262,6 +263,41 @@ TEST_F(tmctl_cli, users_and_keys_through_the_api_and_settings_from_a_config_file
   r = ctl({"completion", "bash"}, "");
   EXPECT_EQ(r.code, 0);
   EXPECT_TRUE(has(r.out, "complete -F _tmctl tmctl") && has(r.out, "watch")) << r.out;
+}
+
+TEST_F(tmctl_cli, sales_import_sends_every_file_of_a_dsr_in_several_files) {
+  const auto key = key_for("label", "analytics:read,analytics:write");
+  std::vector<std::string> files;
+  long long lines = 0, blocks = 0;
+  for (int n = 1; n <= 2; ++n) {
+    test::dsr_writer w("BasicAudioProfile", "1.2");
+    w.head("MSG-CLI-2", "StreamCo", "2026-10-01", "2026-10-31", {{"FileNumber", std::to_string(n)}, {"NumberOfFiles", "2"}});
+    w.record("SY01.01", {{"SummaryRecordId", "S1"}, {"CommercialModel", "SubscriptionModel"}, {"UseType", "OnDemandStream"},
+                         {"Territory", "GB"}, {"ServiceDescription", "Premium"}, {"Usages", "2"},
+                         {"CurrencyOfReporting", "GBP"}, {"NetRevenue", "1.00"}});
+    const auto block = std::to_string(n);
+    w.record("AS01.01", {{"BlockId", block}, {"ResourceReference", "A"}, {"DspResourceId", "a" + block},
+                         {"ISRC", "GBAYE249999" + block}, {"Title", "Song"}, {"DisplayArtistName", "X"},
+                         {"ResourceType", "SoundRecording"}});
+    w.record("MW01.01", {{"BlockId", block}, {"DspWorkId", "w"}, {"Title", "Work"}});
+    w.record("SU02", {{"BlockId", block}, {"SummaryRecordId", "S1"}, {"SalesTransactionId", "T" + block},
+                      {"TransactedResource", "A"}, {"IsRoyaltyBearing", "true"}, {"NumberOfStreams", "1"}});
+    const auto text = w.finish_file(n == 2, lines, blocks);
+    lines += w.lines();
+    blocks += w.blocks();
+    files.push_back((dir_.path() / test::dsr_writer::file_name("TuneMantra", "StreamCo", "Premium", "2026-10", "GB", n, 2))
+                      .string());
+    std::ofstream(files.back()) << text;
+  }
+  const auto check = test::dsr_check(std::vector<std::filesystem::path>(files.begin(), files.end()));
+  EXPECT_TRUE(check.passed) << check.output;
+  auto r = ctl({"sales", "import", files[0]}, key); // one file: the report waits for the other
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_TRUE(has(r.out, "waiting; waiting for file(s) [2]")) << r.out;
+  r = ctl({"sales", "import", files[1], "--wait"}, key);
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_TRUE(has(r.out, "imported: 2 rows, 2 unmatched")) << r.out;
+  EXPECT_TRUE(has(r.out, "FILE")) << r.out;
 }
 
 TEST_F(tmctl_cli, sales_import_and_a_royalty_period_from_calculation_to_csv_statements) {
