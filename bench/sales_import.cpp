@@ -64,7 +64,7 @@ void for_each_row(const std::vector<tmn::test::seeded_recording>& recs, const st
 
 /// The DSR, Basic Audio Profile 1.2 as DDEX's XSD lays it out (tests/support/dsr_writer): HEAD,
 /// two subscription summaries (even lines GB/GBP, odd US/USD), one block per usage line (RE01,
-/// AS02.02, SU02), FOOT. Streamed to the file; DDEX's checker passes it (bench/smoke.sh).
+/// AS02.02 with its work's ISWC, SU02), FOOT. Streamed to the file; DDEX's checker passes it (bench/smoke.sh).
 void write_dsr(const std::filesystem::path& path, const std::vector<tmn::test::seeded_recording>& recs,
                const std::vector<std::string>& upcs, std::int64_t lines) {
   std::int64_t usages[2] = {0, 0};
@@ -83,7 +83,8 @@ void write_dsr(const std::filesystem::path& path, const std::vector<tmn::test::s
     w.record("RE01", {{"BlockId", b}, {"ReleaseReference", "R1"}, {"DspReleaseId", "r" + b}, {"ICPN", upc},
                       {"DisplayArtistName", "The Artist"}, {"Title", "Title"}});
     w.record("AS02.02", {{"BlockId", b}, {"ResourceReference", "A1"}, {"DspResourceId", "a" + b}, {"ISRC", isrc},
-                         {"Title", "Song"}, {"DisplayArtistName", "The Artist"}, {"ResourceType", "SoundRecording"}});
+                         {"Title", "Song"}, {"DisplayArtistName", "The Artist"}, {"ResourceType", "SoundRecording"},
+                         {"ISWC", "T0345246801"}});
     w.record("SU02", {{"BlockId", b}, {"SummaryRecordId", i % 2 == 0 ? "S1" : "S2"}, {"SalesTransactionId", "T" + b},
                       {"TransactedRelease", "R1"}, {"TransactedResource", "A1"}, {"IsRoyaltyBearing", "true"},
                       {"NumberOfStreams", std::to_string(q)}});
@@ -100,15 +101,16 @@ double copy_baseline(const std::string& url, const std::vector<tmn::test::seeded
   s << "CREATE TABLE usage_copy (LIKE usage_rows INCLUDING ALL)";
   auto* conn = static_cast<soci::postgresql_session_backend*>(s.get_backend())->conn_;
   const auto t0 = std::chrono::steady_clock::now();
-  PQclear(PQexec(conn, "COPY usage_copy (report_id, account_id, line, platform, territory, usage_start, usage_end, isrc, "
-                       "upc, use_type, quantity, revenue_micros, currency, recording_id, release_id) FROM STDIN"));
+  PQclear(PQexec(conn, "COPY usage_copy (report_id, account_id, file_number, line, platform, territory, usage_start, "
+                       "usage_end, isrc, upc, use_type, quantity, revenue_micros, currency, recording_id, release_id, iswc, "
+                       "work_title) FROM STDIN"));
   std::string chunk;
   for_each_row(recs, upcs, lines, [&](std::int64_t i, const char* territory, const char* currency, const std::string& isrc,
                                       const std::string& upc, std::int64_t q) {
     const auto r = (i * 7919) % static_cast<std::int64_t>(recs.size());
-    chunk += "1\t1\t" + std::to_string(i + 4) + "\tStreamCo\t" + territory + "\t2026-10-01\t2026-10-31\t" + isrc + "\t" + upc +
+    chunk += "1\t1\t1\t" + std::to_string(i + 4) + "\tStreamCo\t" + territory + "\t2026-10-01\t2026-10-31\t" + isrc + "\t" + upc +
              "\tOnDemandStream\t" + std::to_string(q) + "\t0\t" + currency + "\t" + std::to_string(recs[r].recording_id) +
-             "\t" + std::to_string(recs[r].release_id) + "\n";
+             "\t" + std::to_string(recs[r].release_id) + "\tT0345246801\tSong\n";
     if (chunk.size() > (1 << 20)) {
       PQputCopyData(conn, chunk.data(), static_cast<int>(chunk.size()));
       chunk.clear();
