@@ -465,7 +465,7 @@ TEST(dsr_reader, ugc_profile_1_0_reads_its_unversioned_su03_usages) {
   EXPECT_EQ(r.rows[1].currency, "USD");
 }
 
-TEST(dsr_reader, audio_visual_profile_1_1_video_usages_are_read_by_release) {
+TEST(dsr_reader, audio_visual_profiles_1_1_and_1_0_video_usages_are_read_by_release) {
   dsr_writer w("AudioVisualProfile", "1.1");
   w.head("MSG-AV11", "FilmCo", "2026-02-01", "2026-02-28");
   w.record("SY02.02", {{"SummaryRecordId", "S1"},
@@ -515,6 +515,44 @@ TEST(dsr_reader, audio_visual_profile_1_1_video_usages_are_read_by_release) {
   EXPECT_EQ(r.rows[1].isrc, ""); // a video: no ISRC, an unmatched row unless its release is known
   EXPECT_EQ(r.rows[1].quantity, 10);
   EXPECT_EQ(r.summaries.at("S1").usages_seen, 30);
+
+  dsr_writer v("AudioVisualProfile", "1.0"); // unversioned names, Currency, streams of a video
+  v.head("MSG-AV10", "FilmCo", "2025-02", "2025-02");
+  v.record("SY02.01", {{"SummaryRecordId", "S1"},
+                       {"CommercialModel", "AdvertisementSupportedModel"},
+                       {"UseType", "OnDemandStream"},
+                       {"Territory", "FR"},
+                       {"ServiceDescription", "Free"},
+                       {"Usages", "5"},
+                       {"Currency", "EUR"},
+                       {"NetRevenue", "0.05"}});
+  v.record("RE03", {{"BlockId", "1"},
+                    {"ReleaseReference", "R1"},
+                    {"DspReleaseId", "film-1"},
+                    {"ICPN", "5012345678900"},
+                    {"Title", "Live"}});
+  v.record("AS03", {{"BlockId", "1"},
+                    {"ResourceReference", "V1"},
+                    {"DspResourceId", "video-1"},
+                    {"VideoType", "LongFormMusicalWorkVideo"},
+                    {"Title", "Live"},
+                    {"Duration", "PT1H"},
+                    {"DirectorName", "D. Rector"}});
+  v.record("SU02", {{"BlockId", "1"},
+                    {"SummaryRecordId", "S1"},
+                    {"SalesTransactionId", "t1"},
+                    {"TransactedRelease", "R1"},
+                    {"TransactedResource", "V1"},
+                    {"NumberOfStreams", "5"}});
+  const auto old_text = v.finish();
+  expect_conformant(old_text, "FilmCo", "FR");
+  const auto old_r = read(old_text);
+  ASSERT_TRUE(old_r.problems.empty()) << describe(old_r.problems);
+  ASSERT_EQ(old_r.rows.size(), 1u);
+  EXPECT_EQ(old_r.rows[0].upc, "5012345678900");
+  EXPECT_EQ(old_r.rows[0].usage_start, "2025-02-01"); // a month: its first and last day
+  EXPECT_EQ(old_r.rows[0].usage_end, "2025-02-28");
+  EXPECT_EQ(old_r.summaries.at("S1").net_revenue, 50'000);
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
