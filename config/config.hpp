@@ -17,6 +17,12 @@ struct http_config {
   std::string host{defaults::http_host};
   int port = defaults::http_port;
   int threads = defaults::http_threads;
+  int accept_queue = defaults::http_accept_queue;
+  int thread_stack_kib = defaults::http_thread_stack_kib;
+  int max_connections = defaults::http_max_connections;
+  int max_connections_per_client = defaults::http_max_connections_per_client;
+  int min_rate_bytes_per_s = defaults::http_min_rate_bytes_per_s;
+  std::vector<std::string> trusted_proxies; ///< addresses of the proxies in front (nginx): no per-client cap
   int keep_alive_max_count = defaults::http_keep_alive_max_count;
   int max_long_polls = defaults::http_max_long_polls;
   int key_cache_ms = defaults::http_key_cache_ms;

@@ -10,7 +10,12 @@ namespace tunemantra::defaults {
 // [http]
 inline constexpr std::string_view http_host = "127.0.0.1";
 inline constexpr int http_port = 8080;
-inline constexpr int http_threads = 64;              ///< cpp-httplib pool; each keep-alive connection holds one
+inline constexpr int http_threads = 64;              ///< workers serving requests (idle connections hold none)
+inline constexpr int http_accept_queue = 256;        ///< complete requests waiting for a worker; beyond: 503
+inline constexpr int http_thread_stack_kib = 512;    ///< each worker's stack
+inline constexpr int http_max_connections = 4096;    ///< open connections in all; beyond: 503
+inline constexpr int http_max_connections_per_client = 128; ///< from one address (0: no cap); beyond: 503
+inline constexpr int http_min_rate_bytes_per_s = 1024; ///< a body or answer slower than this past read_timeout is cut
 inline constexpr int http_keep_alive_max_count = 10000;
 inline constexpr int http_max_long_polls = 16; ///< GET /api/jobs/{id}?waitSeconds= waiting at once (each holds a thread)
 inline constexpr int http_key_cache_ms = 5000; ///< API keys answered from memory this long after a read

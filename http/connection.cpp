@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
+#include <vector>
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -19,6 +20,8 @@
 
 #include <httplib.h>
 #include <openssl/ssl.h>
+
+#include "http/worker_pool.hpp"
 
 namespace tunemantra::http {
 namespace {
@@ -60,13 +63,23 @@ void describe_peer(int fd, bool remote, std::string& ip, int& port) {
 
 /// One client connection, plain or TLS: buffered reads and writes on a non-blocking socket, every
 /// wait bounded by a deadline. While a request head is read the deadline is fixed (a client that
-/// trickles its head is cut off when it passes); while a body is read, each gap is bounded.
+/// trickles its head is cut off when it passes); while a body is read, each gap is bounded and,
+/// past read_timeout, so is its pace (edge_limits::min_rate); so is an answer's.
 class socket_stream final : public httplib::Stream {
 public:
-  socket_stream(int fd, SSL* ssl, const edge_limits& limits) : fd_(fd), ssl_(ssl), limits_(limits) {
+  socket_stream(int fd, SSL* ssl, const edge_limits& limits) : fd_(fd), ssl_(ssl), limits_(limits), in_(16384) {
     ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
     int yes = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+  }
+
+  /// Bytes already read from the socket (by the reactor): read before anything more.
+  void prime(const std::string& bytes) {
+    if (bytes.size() > in_.size())
+      in_.resize(bytes.size());
+    std::copy(bytes.begin(), bytes.end(), in_.begin());
+    begin_ = 0;
+    end_ = bytes.size();
   }
 
   bool is_readable() const override { return buffered() || wait_ready(fd_, POLLIN, read_deadline()); }
@@ -113,8 +126,12 @@ public:
   bool buffered() const { return begin_ < end_ || (ssl_ && ::SSL_pending(ssl_) > 0); }
   /// Reads of a request head must all be done by `deadline`.
   void head_by(steady::time_point deadline) { head_deadline_ = deadline; }
-  /// Reads of a body wait at most read_timeout each.
-  void body_reads() { head_deadline_.reset(); }
+  /// Reads of a body wait at most read_timeout each, and keep to min_rate after the first read_timeout.
+  void body_reads() {
+    head_deadline_.reset();
+    body_started_ = steady::now();
+    body_from_ = consumed_;
+  }
 
   bool flush() {
     if (out_.empty())
@@ -177,7 +194,16 @@ private:
   static constexpr std::size_t out_limit = 64 * 1024;
 
   steady::time_point read_deadline() const {
-    return head_deadline_ ? *head_deadline_ : steady::now() + limits_.read_timeout;
+    if (head_deadline_)
+      return *head_deadline_;
+    return std::min(steady::now() + limits_.read_timeout, paced(body_started_, consumed_ - body_from_));
+  }
+
+  /// When `bytes` begun at `since` must be through at min_rate: read_timeout of grace, then the pace.
+  steady::time_point paced(steady::time_point since, std::uint64_t bytes) const {
+    if (limits_.min_rate == 0)
+      return steady::time_point::max();
+    return since + limits_.read_timeout + milliseconds{bytes * 1000 / limits_.min_rate};
   }
 
   /// Some bytes into `p`: > 0, 0 at the end of the stream, -1 on an error or past `deadline`.
@@ -205,8 +231,11 @@ private:
     }
   }
 
-  /// Sends everything; each wait for the client to take more is bounded by write_timeout.
+  /// Sends everything; each wait for the client to take more is bounded by write_timeout, and the
+  /// whole by min_rate after the first write_timeout.
   bool send_all(const char* p, std::size_t n) {
+    const auto started = steady::now();
+    const auto total = n;
     while (n > 0) {
       ssize_t r;
       int want = POLLOUT;
@@ -227,7 +256,8 @@ private:
       if (r > 0) {
         p += r;
         n -= static_cast<std::size_t>(r);
-      } else if (!wait_ready(fd_, static_cast<short>(want), steady::now() + limits_.write_timeout)) {
+      } else if (!wait_ready(fd_, static_cast<short>(want),
+                             std::min(steady::now() + limits_.write_timeout, paced(started, total - n)))) {
         return false;
       }
     }
@@ -237,12 +267,14 @@ private:
   int fd_;
   SSL* ssl_;
   const edge_limits& limits_;
-  std::array<char, 16384> in_;
+  std::vector<char> in_;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
   std::uint64_t consumed_ = 0;
   std::string out_;
   std::optional<steady::time_point> head_deadline_;
+  steady::time_point body_started_ = steady::now();
+  std::uint64_t body_from_ = 0; ///< consumed_ when the body began
 };
 
 SSL* accept_tls(int fd, SSL_CTX* ctx, steady::time_point deadline) {
@@ -290,10 +322,16 @@ public:
   connection_loop(socket_stream& stream, SSL* ssl, const edge_limits& limits, std::function<bool()> stopping)
       : stream_(stream), ssl_(ssl), limits_(limits), stopping_(std::move(stopping)) {}
 
-  void run(const process_fn& process) {
-    bool linger = false;
+  /// How the connection leaves the loop.
+  enum class ending { close, close_lingering, park };
+
+  /// Serves requests until the connection must end, or (with `park_when_idle`) until nothing of a
+  /// next request has arrived: then the reactor waits for it, not this thread.
+  ending run(const process_fn& process, bool park_when_idle) {
     for (std::size_t served = 0; served < limits_.keep_alive_max; ++served) {
-      if (!stream_.wait_for_request(limits_.keep_alive_timeout, stopping_))
+      if (park_when_idle && !stream_.buffered())
+        return served > 0 && !stopping_() ? ending::park : ending::close;
+      if (!park_when_idle && !stream_.wait_for_request(limits_.keep_alive_timeout, stopping_))
         break;
       exchange ex;
       serving = &ex;
@@ -306,14 +344,12 @@ public:
       if (!ok || !stream_.flush())
         break;
       // A head cpp-httplib refused (400, 414) or one we refused leaves the wire unreadable.
-      if (!ex.head_read_ || ex.close_ || !settle_body(ex)) {
-        linger = true;
-        break;
-      }
+      if (!ex.head_read_ || ex.close_ || !settle_body(ex))
+        return ending::close_lingering;
       if (closed || last)
         break;
     }
-    stream_.close(linger);
+    return ending::close;
   }
 
 private:
@@ -358,36 +394,118 @@ private:
 
 namespace {
 
-template <class Base> class edge_server final : public Base {
+/// cpp-httplib's accept loop hands each accepted socket to its task queue: this one takes it on the
+/// accept thread at once (to the reactor, or for TLS to a worker), so nothing queues unbounded.
+class handover_queue final : public httplib::TaskQueue {
 public:
-  template <class... Args>
-  explicit edge_server(const edge_limits& limits, Args&&... args)
-      : Base(std::forward<Args>(args)...), limits_(limits) {}
+  explicit handover_queue(std::function<void()> on_shutdown) : on_shutdown_(std::move(on_shutdown)) {}
+  void enqueue(std::function<void()> fn) override { fn(); }
+  void shutdown() override { on_shutdown_(); }
 
 private:
+  std::function<void()> on_shutdown_;
+};
+
+/// What widen_listen_backlog needs of an edge server, whichever its base.
+class listening {
+public:
+  virtual ~listening() = default;
+  virtual void listen_backlog(int backlog) = 0;
+};
+
+template <class Base> class edge_server final : public Base, public listening {
+public:
+  void listen_backlog(int backlog) override {
+    if (this->svr_sock_ != INVALID_SOCKET)
+      ::listen(this->svr_sock_, backlog);
+  }
+
+  template <class... Args>
+  explicit edge_server(const edge_limits& limits, Args&&... args)
+      : Base(std::forward<Args>(args)...), limits_(limits),
+        pool_(limits.workers, limits.queue, limits.stack_bytes),
+        reactor_(waiting_limits(limits), [this](int fd, std::string bytes) {
+          return pool_.submit([this, fd, bytes = std::move(bytes)] { serve(fd, bytes); });
+        }) {
+    this->new_task_queue = [this] { return new handover_queue([this] { stop_serving(); }); };
+  }
+  ~edge_server() override { stop_serving(); }
+
+private:
+  static reactor_limits waiting_limits(const edge_limits& limits) {
+    auto w = limits.waiting;
+    w.head_timeout = limits.head_timeout;
+    w.keep_alive_timeout = limits.keep_alive_timeout;
+    return w;
+  }
+
+  /// Called on the accept thread for each connection.
   bool process_and_close_socket(socket_t sock) override {
-    SSL* ssl = nullptr;
     if constexpr (std::is_same_v<Base, httplib::SSLServer>) {
-      ssl = accept_tls(sock, this->ssl_context(), steady::now() + limits_.head_timeout);
-      if (!ssl) {
-        ::close(sock);
-        return false;
-      }
+      if (!pool_.submit([this, sock] { serve_tls(sock); }))
+        connection_reactor::shed(sock, "the server is busy; try again shortly");
+    } else {
+      reactor_.add(sock);
     }
-    socket_stream stream(sock, ssl, limits_);
-    connection_loop loop(stream, ssl, limits_, [this] { return this->svr_sock_ == INVALID_SOCKET; });
-    loop.run([this](httplib::Stream& s, bool last, bool& closed, const connection_loop::setup_fn& setup) {
-      return this->process_request(s, last, closed, setup);
-    });
-    if (ssl)
-      ::SSL_free(ssl);
     return true;
   }
 
+  bool stopping() const { return this->svr_sock_ == INVALID_SOCKET; }
+
+  connection_loop::process_fn processor() {
+    return [this](httplib::Stream& s, bool last, bool& closed, const connection_loop::setup_fn& setup) {
+      return this->process_request(s, last, closed, setup);
+    };
+  }
+
+  /// A plain connection with a complete request read (by the reactor): served until it is idle.
+  void serve(int fd, const std::string& bytes) {
+    socket_stream stream(fd, nullptr, limits_);
+    stream.prime(bytes);
+    connection_loop loop(stream, nullptr, limits_, [this] { return stopping(); });
+    const auto end = loop.run(processor(), true);
+    if (end == connection_loop::ending::park) {
+      if (stream.flush())
+        return reactor_.park(fd);
+    }
+    reactor_.closing(fd);
+    stream.close(end == connection_loop::ending::close_lingering);
+  }
+
+  /// A TLS connection: handshake, then every request on it, on this worker.
+  void serve_tls(int sock) {
+    SSL* ssl = nullptr;
+    if constexpr (std::is_same_v<Base, httplib::SSLServer>)
+      ssl = accept_tls(sock, this->ssl_context(), steady::now() + limits_.head_timeout);
+    if (!ssl) {
+      ::close(sock);
+      return;
+    }
+    {
+      socket_stream stream(sock, ssl, limits_);
+      connection_loop loop(stream, ssl, limits_, [this] { return stopping(); });
+      const auto end = loop.run(processor(), false);
+      stream.close(end == connection_loop::ending::close_lingering);
+    }
+    ::SSL_free(ssl);
+  }
+
+  void stop_serving() {
+    reactor_.stop();
+    pool_.shutdown();
+  }
+
   edge_limits limits_;
+  worker_pool pool_;
+  connection_reactor reactor_;
 };
 
 } // namespace
+
+void widen_listen_backlog(httplib::Server& server, int backlog) {
+  if (auto* edge = dynamic_cast<listening*>(&server))
+    edge->listen_backlog(backlog);
+}
 
 std::unique_ptr<httplib::Server> make_edge_server(const std::string& tls_cert_file, const std::string& tls_key_file,
                                                   const edge_limits& limits) {

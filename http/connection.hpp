@@ -7,6 +7,12 @@
 // overrides too) and runs each connection here: its own buffered stream with deadlines, framing
 // judged before routing (http/framing.hpp), every declared body read or discarded before the next
 // request, or the connection closed after the answer.
+//
+// Plain HTTP connections wait in the reactor (http/reactor.hpp) whenever no request of theirs is
+// complete, and go to a worker (http/worker_pool.hpp) only with a whole head (and a small body):
+// slow and idle clients hold sockets, not threads. A TLS connection (its handshake needs a
+// thread) is served by a worker from accept to close; production TLS belongs in front (nginx,
+// systemd/nginx).
 
 #include <chrono>
 #include <cstdint>
@@ -14,6 +20,7 @@
 #include <string>
 
 #include "http/framing.hpp"
+#include "http/reactor.hpp"
 
 namespace httplib {
 class Server;
@@ -30,6 +37,13 @@ struct edge_limits {
   std::size_t keep_alive_max = 10'000;                 ///< requests on one connection
   std::uint64_t drain_max = 8u << 20;                  ///< unread body bytes discarded to keep the connection
   std::chrono::milliseconds linger{1'000};             ///< reading what a client still sends after we close
+  /// A body, and an answer, must move at least this fast (bytes/s) once `read_timeout` has passed
+  /// since it began (0: no floor): a client that sends or reads a byte every few seconds is cut off.
+  std::uint64_t min_rate = 1024;
+  std::size_t workers = 64;              ///< threads serving requests
+  std::size_t queue = 256;               ///< complete requests waiting for a worker; beyond: 503
+  std::size_t stack_bytes = 512 * 1024;  ///< each worker's stack
+  reactor_limits waiting;                ///< connections between requests (head_timeout, keep_alive_timeout set from above)
 };
 
 /// What the connection loop knows of the request this thread is serving. The middleware reads its
@@ -70,5 +84,10 @@ exchange* current_exchange();
 /// Throws std::runtime_error when the certificate or key cannot be loaded.
 std::unique_ptr<httplib::Server> make_edge_server(const std::string& tls_cert_file, const std::string& tls_key_file,
                                                   const edge_limits& limits);
+
+/// After bind: lets `backlog` connections wait for accept. cpp-httplib listens with a backlog of 5,
+/// so a burst of new connections waits out SYN retries (a second and more) however idle the
+/// server is; Linux lets listen() be called again on the bound socket to change it.
+void widen_listen_backlog(httplib::Server& server, int backlog);
 
 } // namespace tunemantra::http

@@ -10,7 +10,7 @@
 namespace tunemantra::http {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, int>, 18> codes{{
+constexpr std::array<std::pair<std::string_view, int>, 19> codes{{
   {"VALIDATION_ERROR", 400},
   {"MALFORMED_JSON", 400},
   {"MALFORMED_REQUEST", 400},
@@ -23,6 +23,7 @@ constexpr std::array<std::pair<std::string_view, int>, 18> codes{{
   {"METHOD_NOT_ALLOWED", 405},
   {"CONFLICT", 409},
   {"INVALID_STATE", 409},
+  {"REQUEST_TIMEOUT", 408},
   {"PAYLOAD_TOO_LARGE", 413},
   {"UNSUPPORTED_MEDIA_TYPE", 415},
   {"RATE_LIMIT_EXCEEDED", 429},

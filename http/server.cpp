@@ -59,6 +59,18 @@ edge_limits limits_for(const config::http_config& cfg) {
   limits.read_timeout = std::chrono::milliseconds{cfg.read_timeout_ms};
   limits.write_timeout = std::chrono::milliseconds{cfg.read_timeout_ms};
   limits.keep_alive_max = static_cast<std::size_t>(cfg.keep_alive_max_count);
+  limits.min_rate = static_cast<std::uint64_t>(cfg.min_rate_bytes_per_s);
+  limits.workers = static_cast<std::size_t>(cfg.threads);
+  limits.queue = static_cast<std::size_t>(cfg.accept_queue);
+  // A sanitizer's instrumented frames are several times larger.
+#if defined(__SANITIZE_ADDRESS__)
+  limits.stack_bytes = static_cast<std::size_t>(cfg.thread_stack_kib) * 1024 * 4;
+#else
+  limits.stack_bytes = static_cast<std::size_t>(cfg.thread_stack_kib) * 1024;
+#endif
+  limits.waiting.max_connections = static_cast<std::size_t>(cfg.max_connections);
+  limits.waiting.max_per_client = static_cast<std::size_t>(cfg.max_connections_per_client);
+  limits.waiting.uncapped = {cfg.trusted_proxies.begin(), cfg.trusted_proxies.end()};
   return limits;
 }
 
@@ -94,7 +106,7 @@ server::server(const config::config& full, persistence::store& store, actors::jo
   // Long-polls hold a thread each: always leave some for ordinary requests.
   store.changes().set_max_watches(std::min<std::size_t>(static_cast<std::size_t>(cfg.max_long_polls), threads / 2));
   store.accounts().set_key_cache(cfg.key_cache_ms);
-  srv_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // The workers (cfg.threads of them) and the reactor are the edge server's (http/connection.hpp).
 
   add_ops_routes(router_, services_);
   add_cluster_routes(router_, services_);
@@ -398,6 +410,7 @@ void server::bind() {
                                + " (in use, or not permitted)");
     port_ = cfg.port;
   }
+  widen_listen_backlog(*srv_, SOMAXCONN);
   log::info("http bound", {{"host", cfg.host},
                            {"port", std::to_string(port_)},
                            {"tls", cfg.tls_cert_file.empty() ? "off" : "on"}});
