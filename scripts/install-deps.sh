@@ -12,12 +12,17 @@ PACKAGES=(
   iso-codes postgresql postgresql-client sqlite3 curl systemd python3 wrk nginx-light
   python3-protobuf python3-six
   libssh2-1-dev openssh-server openssh-sftp-server openssh-client
+  nodejs
 )
 
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# npm (for developer tools only: scripts/openapi_check.sh): Debian packages it apart from nodejs,
+# a nodejs from elsewhere (NodeSource) carries its own.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if ((${#missing[@]} == 0)); then
   exit 0
