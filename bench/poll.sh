@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/poll: how cheaply clients can poll a job. wrk (64 connections, 2 threads) against
 # GET /api/jobs/{id} on tunemantrad, with and without If-None-Match, next to wrk against the same
-# JSON bytes served as a static file by nginx, in the same run on the same machine. Prints a table.
+# JSON bytes served as a static file by nginx, and through nginx with the shipped site
+# (systemd/nginx/tunemantra.conf), in the same run on the same machine. Prints a table.
 # Target (issue 8): the daemon at least 50% of nginx's requests/s, p99 under 10 ms.
 #
 #   bash bench/poll.sh [seconds per run]      (default 10)
@@ -15,6 +16,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [[ -f "$work/nginx.pid" ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  [[ -f "$work/proxy.pid" ]] && kill "$(cat "$work/proxy.pid")" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -77,6 +79,29 @@ NGINX
 /usr/sbin/nginx -c "$work/nginx.conf" -p "$work"
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$nport/job.json" >/dev/null && break; sleep 0.1; done
 
+# The daemon behind the shipped site (systemd/nginx/tunemantra.conf), 2 workers: TLS off (the static
+# row has none either) and its per-address request limit off (wrk is one address); everything else
+# as shipped: upstream keep-alive, buffering, X-Forwarded-For.
+pport=$(free_port)
+sed -e "s|127.0.0.1:8080|127.0.0.1:$port|" -e "s|listen 443 ssl http2;|listen 127.0.0.1:$pport;|" \
+    -e '/listen \[::\]/d' -e '/listen 80;/d' -e '/return 301/d' -e '/ssl_/d' -e '/limit_req /d' \
+    "$here/systemd/nginx/tunemantra.conf" >"$work/site.conf"
+mkdir -p "$work/proxy-tmp" && chmod 777 "$work/proxy-tmp"
+cat >"$work/proxy.conf" <<NGINX
+worker_processes 2;
+pid $work/proxy.pid;
+error_log $work/proxy.err warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/proxy-tmp/body;
+  proxy_temp_path $work/proxy-tmp/proxy;
+  include $work/site.conf;
+}
+NGINX
+/usr/sbin/nginx -c "$work/proxy.conf" -p "$work"
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$pport/healthz" >/dev/null && break; sleep 0.1; done
+
 # wrk --latency: Requests/sec and the 99% line (converted to ms).
 measure() {
   local out rps p50 p99
@@ -92,6 +117,9 @@ measure() {
 read -r n_rps n_p50 n_p99 n_bad < <(measure "http://127.0.0.1:$nport/job.json")
 read -r g_rps g_p50 g_p99 g_bad < <(measure -H "Authorization: Bearer $key" "$url")
 read -r c_rps c_p50 c_p99 c_bad < <(measure -H "Authorization: Bearer $key" -H "If-None-Match: $etag" "$url")
+proxied="http://127.0.0.1:$pport/api/jobs/$job"
+read -r pg_rps pg_p50 pg_p99 pg_bad < <(measure -H "Authorization: Bearer $key" "$proxied")
+read -r pc_rps pc_p50 pc_p99 pc_bad < <(measure -H "Authorization: Bearer $key" -H "If-None-Match: $etag" "$proxied")
 
 echo "poll: wrk -t2 -c64 -d${seconds}s, job $job ($(wc -c <"$work/www/job.json") bytes of JSON)"
 echo "| target                                  | requests/s | p50 ms | p99 ms | non-2xx/3xx | vs nginx |"
@@ -100,3 +128,5 @@ row() { printf "| %-39s | %10.0f | %6.2f | %6.2f | %11s | %7.0f%% |\n" "$1" "$2"
 row "nginx, static file" "$n_rps" "$n_p50" "$n_p99" "$n_bad"
 row "tunemantrad GET /api/jobs/{id}" "$g_rps" "$g_p50" "$g_p99" "$g_bad"
 row "tunemantrad same, If-None-Match (304)" "$c_rps" "$c_p50" "$c_p99" "$c_bad"
+row "behind nginx (shipped site) GET" "$pg_rps" "$pg_p50" "$pg_p99" "$pg_bad"
+row "behind nginx (shipped site) 304" "$pc_rps" "$pc_p50" "$pc_p99" "$pc_bad"

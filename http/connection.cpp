@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -308,6 +309,29 @@ void exchange::close_after() {
 
 exchange* current_exchange() { return serving; }
 
+std::string client_address(const std::string& peer, const std::vector<std::string>& forwarded_for,
+                           const std::unordered_set<std::string>& trusted_proxies) {
+  if (forwarded_for.empty() || !trusted_proxies.contains(peer))
+    return peer;
+  std::vector<std::string> hops; // left to right, as the proxies appended them
+  for (const auto& header : forwarded_for)
+    for (std::size_t at = 0; at <= header.size();) {
+      const auto comma = std::min(header.find(',', at), header.size());
+      auto hop = header.substr(at, comma - at);
+      hop.erase(0, hop.find_first_not_of(" \t"));
+      hop.erase(hop.find_last_not_of(" \t") + 1);
+      in6_addr scratch;
+      if (::inet_pton(AF_INET, hop.c_str(), &scratch) != 1 && ::inet_pton(AF_INET6, hop.c_str(), &scratch) != 1)
+        return peer;
+      hops.push_back(std::move(hop));
+      at = comma + 1;
+    }
+  for (auto it = hops.rbegin(); it != hops.rend(); ++it)
+    if (!trusted_proxies.contains(*it))
+      return *it;
+  return hops.empty() ? peer : hops.front();
+}
+
 bool library_reads_body(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
 }
@@ -361,6 +385,12 @@ private:
     stream_.body_reads();
     if (ssl_)
       req.ssl = ssl_;
+    if (!limits_.trusted_proxies.empty()) { // behind a proxy: the client it forwards for
+      std::vector<std::string> forwarded;
+      for (auto [it, end] = req.headers.equal_range("X-Forwarded-For"); it != end; ++it)
+        forwarded.push_back(it->second);
+      req.remote_addr = client_address(req.remote_addr, forwarded, limits_.trusted_proxies);
+    }
     ex.frame_ = read_framing(req.version, req.headers);
     if (!ex.frame_.ok())
       return ex.close_after();

@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 #include "http/framing.hpp"
 #include "http/reactor.hpp"
@@ -44,7 +46,15 @@ struct edge_limits {
   std::size_t queue = 256;               ///< complete requests waiting for a worker; beyond: 503
   std::size_t stack_bytes = 512 * 1024;  ///< each worker's stack
   reactor_limits waiting;                ///< connections between requests (head_timeout, keep_alive_timeout set from above)
+  /// Proxies in front (nginx): from them, the client address is taken from X-Forwarded-For.
+  std::unordered_set<std::string> trusted_proxies;
 };
+
+/// The client address of a request that came from `peer`: the right-most X-Forwarded-For entry
+/// that is not a trusted proxy when `peer` is one (each proxy appends the address it saw), else
+/// `peer`. An entry that is not an IP address makes the header untrustworthy: then `peer`.
+std::string client_address(const std::string& peer, const std::vector<std::string>& forwarded_for,
+                           const std::unordered_set<std::string>& trusted_proxies);
 
 /// What the connection loop knows of the request this thread is serving. The middleware reads its
 /// framing and tells it how the connection must end.

@@ -70,7 +70,8 @@ edge_limits limits_for(const config::http_config& cfg) {
 #endif
   limits.waiting.max_connections = static_cast<std::size_t>(cfg.max_connections);
   limits.waiting.max_per_client = static_cast<std::size_t>(cfg.max_connections_per_client);
-  limits.waiting.uncapped = {cfg.trusted_proxies.begin(), cfg.trusted_proxies.end()};
+  limits.trusted_proxies = {cfg.trusted_proxies.begin(), cfg.trusted_proxies.end()};
+  limits.waiting.uncapped = limits.trusted_proxies;
   return limits;
 }
 

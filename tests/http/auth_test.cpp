@@ -402,6 +402,30 @@ TEST_P(auth_api, failed_logins_slow_that_client_down_with_growing_waits_not_the_
   EXPECT_EQ(r->get_header_value("Retry-After"), "2");
 }
 
+TEST_P(auth_api, behind_a_trusted_proxy_logins_are_throttled_by_the_forwarded_client_address) {
+  live_.reset();
+  cfg_.http.trusted_proxies = {"127.0.0.1"}; // the tests' client stands in for nginx
+  live_ = std::make_unique<live_server>(cfg_);
+  ASSERT_EQ(register_user("nell")->status, 201);
+  const auto login_as = [&](const std::string& password, const std::string& forwarded_for, const std::string& from) {
+    const auto body = json{{"username", "nell"}, {"password", password}}.dump();
+    const auto request = "POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                         "X-Forwarded-For: " + forwarded_for + "\r\nContent-Length: " + std::to_string(body.size()) +
+                         "\r\nConnection: close\r\n\r\n" + body;
+    const auto answer = test::raw_http(live_->srv().port(), request, 5s, from);
+    return answer.size() > 12 ? std::atoi(answer.c_str() + 9) : 0;
+  };
+  for (int i = 0; i < 3; ++i) // a guesser behind the proxy (which appends what it saw after a forged entry)
+    EXPECT_EQ(login_as("guess " + std::to_string(i), "10.9.9.9, 203.0.113.7", "127.0.0.1"), 401);
+  EXPECT_EQ(login_as("correct horse battery", "203.0.113.7", "127.0.0.1"), 429); // that client waits ...
+  EXPECT_EQ(login_as("correct horse battery", "198.51.100.4", "127.0.0.1"), 200); // ... the owner, elsewhere, does not
+  // From an address that is not a trusted proxy, the header is the client's own claim: ignored.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(login_as("guess " + std::to_string(i), "198.51.100.4", "127.0.0.3"), 401);
+  EXPECT_EQ(login_as("correct horse battery", "198.51.100.4", "127.0.0.1"), 200);
+  EXPECT_EQ(login_as("correct horse battery", "198.51.100.5", "127.0.0.3"), 429); // 127.0.0.3 itself waits
+}
+
 TEST_P(auth_api, idempotency_keys_replay_the_first_answer_and_refuse_another_body) {
   ASSERT_EQ(register_user("nora")->status, 201);
   const auto s = login("nora");

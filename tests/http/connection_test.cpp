@@ -10,6 +10,7 @@
 #include "domain/time.hpp"
 #include "tests/http/live_server.hpp"
 #include "tests/support/test_support.hpp"
+#include "http/connection.hpp"
 
 namespace tunemantra::http {
 namespace {
@@ -190,6 +191,20 @@ TEST_F(connection_loop_test, every_header_is_sent_once_on_refusals) {
     ASSERT_NE(first, std::string::npos) << name;
     EXPECT_EQ(a.text.find(name, first + 1), std::string::npos) << name << " twice:\n" << a.text;
   }
+}
+
+TEST(client_address, only_a_trusted_proxy_is_believed_and_the_rightmost_untrusted_hop_is_the_client) {
+  const std::unordered_set<std::string> proxies{"10.0.0.1", "10.0.0.2", "::1"};
+  EXPECT_EQ(client_address("10.0.0.1", {"203.0.113.7"}, proxies), "203.0.113.7");
+  EXPECT_EQ(client_address("192.0.2.1", {"203.0.113.7"}, proxies), "192.0.2.1"); // not a proxy: its own claim
+  EXPECT_EQ(client_address("10.0.0.1", {}, proxies), "10.0.0.1");
+  // A client may forge entries on the left; each proxy appends what it saw on the right.
+  EXPECT_EQ(client_address("10.0.0.1", {"6.6.6.6, 203.0.113.7, 10.0.0.2"}, proxies), "203.0.113.7");
+  EXPECT_EQ(client_address("10.0.0.1", {"6.6.6.6", "203.0.113.7"}, proxies), "203.0.113.7"); // two header lines
+  EXPECT_EQ(client_address("::1", {"2001:db8::5"}, proxies), "2001:db8::5");
+  EXPECT_EQ(client_address("10.0.0.1", {"10.0.0.2"}, proxies), "10.0.0.2"); // only proxies: the left-most
+  EXPECT_EQ(client_address("10.0.0.1", {"203.0.113.7, unknown"}, proxies), "10.0.0.1"); // not an address: ignored
+  EXPECT_EQ(client_address("10.0.0.1", {"203.0.113.7,,"}, proxies), "10.0.0.1");
 }
 
 } // namespace
