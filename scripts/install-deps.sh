@@ -12,7 +12,7 @@ PACKAGES=(
   iso-codes postgresql postgresql-client sqlite3 curl systemd python3 wrk nginx-light
   python3-protobuf python3-six
   libssh2-1-dev openssh-server openssh-sftp-server openssh-client
-  nodejs
+  nodejs slowhttptest
 )
 
 missing=()
