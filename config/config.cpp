@@ -165,6 +165,8 @@ const std::vector<spec>& specs() {
      std::int64_t{1} << 40},
     {"media.max_artwork_bytes", int64_ref{[](config& c) -> std::int64_t& { return c.media.max_artwork_bytes; }},
      1024, std::int64_t{1} << 32},
+    {"media.max_artwork_pixels", int64_ref{[](config& c) -> std::int64_t& { return c.media.max_artwork_pixels; }},
+     1024, std::int64_t{1} << 32},
     {"delivery.sender_dpid", string_ref{[](config& c) -> std::string& { return c.delivery.sender_dpid; }}, 0, 0,
      check_not_empty},
     {"delivery.sender_name", string_ref{[](config& c) -> std::string& { return c.delivery.sender_name; }}, 0, 0,

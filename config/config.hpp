@@ -100,6 +100,7 @@ struct media_config {
   std::int64_t max_audio_bytes = defaults::media_max_audio_bytes;
   std::int64_t max_sales_report_bytes = defaults::media_max_sales_report_bytes;
   std::int64_t max_artwork_bytes = defaults::media_max_artwork_bytes;
+  std::int64_t max_artwork_pixels = defaults::media_max_artwork_pixels;
 };
 
 struct delivery_config {

@@ -88,6 +88,7 @@ inline constexpr std::string_view media_dir = "var/media";
 inline constexpr std::int64_t media_max_sales_report_bytes = std::int64_t{4} << 30; ///< 4 GiB: a large DSR
 inline constexpr std::int64_t media_max_audio_bytes = std::int64_t{2} << 30;   ///< 2 GiB: a long 24-bit/192 kHz master
 inline constexpr std::int64_t media_max_artwork_bytes = std::int64_t{50} << 20; ///< 50 MiB
+inline constexpr std::int64_t media_max_artwork_pixels = 100'000'000; ///< width x height, refused before decoding
 
 // [royalties]
 /// The distributor's commission on gross revenue, in basis points (1500 = 15 %).

@@ -2,34 +2,26 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csetjmp>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <vector>
 
 #include <ebur128.h>
+#include <jpeglib.h>
+#include <png.h>
 #include <sndfile.h>
-#include <zlib.h>
 
 
 namespace tunemantra::domain {
 namespace {
 
-std::uint32_t be32(const unsigned char* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-}
 std::uint32_t le32(const unsigned char* p) {
   return (std::uint32_t{p[3]} << 24) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[1]} << 8) | p[0];
 }
-int be16(const unsigned char* p) { return (p[0] << 8) | p[1]; }
-
-std::string read_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw media_error("cannot read the uploaded file");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 /// A RIFF/WAVE file must hold `fmt ` and a `data` chunk that fits in the file: a truncated upload
 /// otherwise decodes as a shorter, silently damaged recording.
 void check_riff_structure(const std::filesystem::path& file) {
@@ -257,116 +249,157 @@ audio_info analyse_audio(const std::filesystem::path& file, media_kind kind) {
 
 namespace {
 
-image_info probe_png(const std::string& bytes) {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const std::size_t size = bytes.size();
-  std::size_t at = 8;
-  image_info out;
-  out.format = "PNG";
-  bool header = false, data = false;
-  while (true) {
-    if (at + 12 > size)
-      throw media_error("PNG file is truncated (no IEND chunk)");
-    const std::uint32_t length = be32(p + at);
-    const std::string_view type(bytes.data() + at + 4, 4);
-    if (length > size - at - 12)
-      throw media_error("PNG file is truncated inside its " + std::string(type) + " chunk");
-    const auto crc = static_cast<std::uint32_t>(crc32(0L, p + at + 4, static_cast<uInt>(length + 4)));
-    if (crc != be32(p + at + 8 + length))
-      throw media_error("PNG chunk " + std::string(type) + " has a wrong CRC (the file is corrupt)");
-    const unsigned char* body = p + at + 8;
-    if (!header) {
-      if (type != "IHDR" || length != 13)
-        throw media_error("PNG file does not start with an IHDR chunk");
-      header = true;
-      const auto width = be32(body), height = be32(body + 4);
-      if (width == 0 || height == 0 || width > 1'000'000 || height > 1'000'000)
-        throw media_error("PNG has an impossible size");
-      out.width = static_cast<int>(width);
-      out.height = static_cast<int>(height);
-      out.bit_depth = body[8];
-      switch (body[9]) {
-      case 0: out.colour_mode = "grayscale"; break;
-      case 2: out.colour_mode = "rgb"; break;
-      case 3: out.colour_mode = "indexed"; break;
-      case 4: out.colour_mode = "grayscale_alpha"; break;
-      case 6: out.colour_mode = "rgba"; break;
-      default: throw media_error("PNG has an unknown colour type");
-      }
-    } else if (type == "IDAT") {
-      data = true;
-    } else if (type == "IEND") {
-      if (!data)
-        throw media_error("PNG file has no image data");
-      return out;
-    }
-    at += 12 + length;
-  }
+// Images are decoded to their last pixel, a row at a time, so a file whose structure is fine but
+// whose pixel data is cut or damaged is refused, and memory stays at one row whatever the size.
+// libpng and libjpeg report errors through a callback that must not return: the decoders below
+// longjmp out of the library to the setjmp in the same function, whose locals are all plain C
+// (nothing with a destructor is skipped), and turn that into a media_error there.
+
+struct decode_state {
+  char error[JMSG_LENGTH_MAX + 64] = {};
+  std::jmp_buf jump;
+};
+
+void png_fail(png_structp png, png_const_charp message) {
+  auto* st = static_cast<decode_state*>(png_get_error_ptr(png));
+  std::snprintf(st->error, sizeof st->error, "%s", message);
+  std::longjmp(st->jump, 1);
 }
 
-bool is_sof(int marker) {
-  return marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+void png_warn(png_structp, png_const_charp) {} // ancillary oddities (a bad sRGB chunk ...) are not fatal
+
+/// Decodes the PNG in `f`; fills `out` or `st.error`. Plain C inside the setjmp's reach.
+bool decode_png(std::FILE* f, std::uint64_t max_pixels, image_info& out, decode_state& st) {
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &st, png_fail, png_warn);
+  if (!png)
+    return std::snprintf(st.error, sizeof st.error, "out of memory"), false;
+  png_infop info = png_create_info_struct(png);
+  png_bytep volatile row = nullptr;
+  if (setjmp(st.jump)) {
+    std::free(row);
+    png_destroy_read_struct(&png, &info, nullptr);
+    return false;
+  }
+  if (!info)
+    png_error(png, "out of memory");
+  png_init_io(png, f);
+  png_set_user_limits(png, 1'000'000, 1'000'000);
+  png_read_info(png, info);
+  const auto width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+  if (static_cast<std::uint64_t>(width) * height > max_pixels) {
+    std::snprintf(st.error, sizeof st.error, "the image is %ux%u pixels, more than the %llu allowed", width, height,
+                  static_cast<unsigned long long>(max_pixels));
+    png_destroy_read_struct(&png, &info, nullptr);
+    return false;
+  }
+  out.width = static_cast<int>(width);
+  out.height = static_cast<int>(height);
+  out.bit_depth = png_get_bit_depth(png, info);
+  switch (png_get_color_type(png, info)) {
+  case PNG_COLOR_TYPE_GRAY: out.colour_mode = "grayscale"; break;
+  case PNG_COLOR_TYPE_RGB: out.colour_mode = "rgb"; break;
+  case PNG_COLOR_TYPE_PALETTE: out.colour_mode = "indexed"; break;
+  case PNG_COLOR_TYPE_GRAY_ALPHA: out.colour_mode = "grayscale_alpha"; break;
+  default: out.colour_mode = "rgba"; break;
+  }
+  const int passes = png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  row = static_cast<png_bytep>(std::malloc(png_get_rowbytes(png, info)));
+  if (!row)
+    png_error(png, "out of memory");
+  for (int pass = 0; pass < passes; ++pass)
+    for (png_uint_32 y = 0; y < height; ++y)
+      png_read_row(png, row, nullptr);
+  png_read_end(png, nullptr); // to IEND: a file cut after its pixels is refused too
+  std::free(row);
+  png_destroy_read_struct(&png, &info, nullptr);
+  return true;
 }
 
-image_info probe_jpeg(const std::string& bytes) {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const std::size_t size = bytes.size();
-  image_info out;
-  out.format = "JPEG";
-  std::size_t at = 2; // after SOI
-  bool frame = false, scan = false;
-  while (at < size) {
-    if (p[at] != 0xff)
-      throw media_error("JPEG file is corrupt (expected a marker at byte " + std::to_string(at) + ")");
-    while (at < size && p[at] == 0xff)
-      ++at; // fill bytes
-    if (at >= size)
-      break;
-    const int marker = p[at++];
-    if (marker == 0xd9) { // EOI
-      if (!frame || !scan)
-        throw media_error("JPEG file ends before its image data");
-      return out;
-    }
-    if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7))
-      continue; // no length
-    if (at + 2 > size)
-      break;
-    const auto length = static_cast<std::size_t>(be16(p + at));
-    if (length < 2 || at + length > size)
-      break;
-    const unsigned char* seg = p + at + 2;
-    if (is_sof(marker)) {
-      if (length < 8)
-        throw media_error("JPEG frame header is too short");
-      frame = true;
-      out.bit_depth = seg[0];
-      out.height = be16(seg + 1);
-      out.width = be16(seg + 3);
-      const int components = seg[5];
-      out.colour_mode = components == 1 ? "grayscale" : components == 3 ? "rgb" : components == 4 ? "cmyk" : "unknown";
-      if (out.width == 0 || out.height == 0)
-        throw media_error("JPEG has no size in its frame header");
-    }
-    at += length;
-    if (marker == 0xda) { // SOS: entropy-coded data runs to the next marker that is not RSTn or a stuffed 0
-      scan = true;
-      while (at + 1 < size && !(p[at] == 0xff && p[at + 1] != 0 && !(p[at + 1] >= 0xd0 && p[at + 1] <= 0xd7)))
-        ++at;
-      if (at + 1 >= size)
-        break;
-    }
+struct jpeg_failure {
+  jpeg_error_mgr mgr; // first: libjpeg hands back a pointer to it
+  decode_state* st;
+};
+
+void jpeg_fail(j_common_ptr cinfo) {
+  auto* e = reinterpret_cast<jpeg_failure*>(cinfo->err);
+  char message[JMSG_LENGTH_MAX];
+  (*cinfo->err->format_message)(cinfo, message);
+  std::snprintf(e->st->error, sizeof e->st->error, "%s", message);
+  std::longjmp(e->st->jump, 1);
+}
+
+/// libjpeg only warns about corrupt or missing data (and paints the rest grey): here it is an error.
+void jpeg_message(j_common_ptr cinfo, int level) {
+  if (level < 0)
+    jpeg_fail(cinfo);
+}
+
+/// Decodes the JPEG in `f`; fills `out` or `st.error`. Plain C inside the setjmp's reach.
+bool decode_jpeg(std::FILE* f, std::uint64_t max_pixels, image_info& out, decode_state& st) {
+  jpeg_decompress_struct cinfo;
+  jpeg_failure failure;
+  cinfo.err = jpeg_std_error(&failure.mgr);
+  failure.mgr.error_exit = jpeg_fail;
+  failure.mgr.emit_message = jpeg_message;
+  failure.st = &st;
+  JSAMPROW volatile row = nullptr;
+  if (setjmp(st.jump)) {
+    std::free(row);
+    jpeg_destroy_decompress(&cinfo);
+    return false;
   }
-  throw media_error("JPEG file is truncated (no end-of-image marker)");
+  jpeg_create_decompress(&cinfo);
+  jpeg_stdio_src(&cinfo, f);
+  jpeg_read_header(&cinfo, TRUE);
+  if (static_cast<std::uint64_t>(cinfo.image_width) * cinfo.image_height > max_pixels) {
+    std::snprintf(st.error, sizeof st.error, "the image is %ux%u pixels, more than the %llu allowed",
+                  cinfo.image_width, cinfo.image_height, static_cast<unsigned long long>(max_pixels));
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
+  out.width = static_cast<int>(cinfo.image_width);
+  out.height = static_cast<int>(cinfo.image_height);
+  out.bit_depth = cinfo.data_precision;
+  out.colour_mode = cinfo.jpeg_color_space == JCS_GRAYSCALE                                      ? "grayscale"
+                    : cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK ? "cmyk"
+                                                                                               : "rgb";
+  jpeg_start_decompress(&cinfo);
+  row = static_cast<JSAMPROW>(std::malloc(static_cast<std::size_t>(cinfo.output_width) * cinfo.output_components));
+  if (!row)
+    jpeg_fail(reinterpret_cast<j_common_ptr>(&cinfo));
+  while (cinfo.output_scanline < cinfo.output_height) {
+    JSAMPROW rows[1] = {row};
+    jpeg_read_scanlines(&cinfo, rows, 1);
+  }
+  jpeg_finish_decompress(&cinfo); // to EOI
+  std::free(row);
+  jpeg_destroy_decompress(&cinfo);
+  return true;
 }
 
 } // namespace
 
-image_info probe_image(const std::filesystem::path& file, media_kind kind) {
-  const auto bytes = read_file(file);
-  if (sniff_media(bytes) != kind || (kind != media_kind::png && kind != media_kind::jpeg))
+image_info probe_image(const std::filesystem::path& file, media_kind kind, std::uint64_t max_pixels) {
+  std::string head(12, '\0');
+  {
+    std::ifstream in(file, std::ios::binary);
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+  }
+  if (sniff_media(head) != kind || (kind != media_kind::png && kind != media_kind::jpeg))
     throw media_error("not a PNG or JPEG file");
-  return kind == media_kind::png ? probe_png(bytes) : probe_jpeg(bytes);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file.c_str(), "rb"), &std::fclose);
+  if (!f)
+    throw media_error("cannot read the uploaded image");
+  image_info out;
+  out.format = kind == media_kind::png ? "PNG" : "JPEG";
+  auto st = std::make_unique<decode_state>();
+  const bool ok = kind == media_kind::png ? decode_png(f.get(), max_pixels, out, *st)
+                                          : decode_jpeg(f.get(), max_pixels, out, *st);
+  if (!ok)
+    throw media_error(std::string(out.format) + " does not decode: " + st->error);
+  return out;
 }
 
 } // namespace tunemantra::domain

@@ -60,8 +60,9 @@ struct image_info {
   std::string file;
 };
 
-/// Reads a PNG or JPEG's size and colour mode and checks its structure to the end.
-/// Throws media_error for a corrupt or truncated file.
-image_info probe_image(const std::filesystem::path& file, media_kind kind);
+/// Reads a PNG or JPEG's size and colour mode and decodes it to its last pixel, a row at a time
+/// (memory: one row). Throws media_error for a corrupt or truncated file, or one of more than
+/// `max_pixels` pixels (refused from its header, before decoding).
+image_info probe_image(const std::filesystem::path& file, media_kind kind, std::uint64_t max_pixels = 100'000'000);
 
 } // namespace tunemantra::domain

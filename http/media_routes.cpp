@@ -136,7 +136,12 @@ void add_media_routes(router& r, services& s) {
       if (!before)
         return send_error(res, "NOT_FOUND", "no release " + ctx.params[0]);
       const auto image = accept_file<domain::image_info>(s, req, res, read, {media_kind::jpeg, media_kind::png},
-                                                          s.cfg.media.max_artwork_bytes, "artwork", domain::probe_image);
+                                                          s.cfg.media.max_artwork_bytes, "artwork",
+                                                          [&s](const std::filesystem::path& file, media_kind kind) {
+                                                            return domain::probe_image(
+                                                              file, kind,
+                                                              static_cast<std::uint64_t>(s.cfg.media.max_artwork_pixels));
+                                                          });
       if (!image)
         return;
       if (!s.store.catalog().set_release_artwork(account, before->id, *image))

@@ -169,6 +169,36 @@ TEST(Images, PngSizeAndColourMode) {
   EXPECT_THROW(tmn::domain::probe_image(file, media_kind::png), tmn::domain::media_error); // mislabelled
 }
 
+/// The probe's message for `bytes` as a PNG or JPEG ("" when it is accepted).
+std::string refusal(const std::string& bytes, media_kind kind, std::uint64_t max_pixels = 100'000'000) {
+  tmn::test::temp_dir dir;
+  const auto file = dir.path() / "cover";
+  tmn::test::write_bytes(file, bytes);
+  try {
+    tmn::domain::probe_image(file, kind, max_pixels);
+    return "";
+  } catch (const tmn::domain::media_error& e) {
+    return e.what();
+  }
+}
+
+TEST(Images, PixelsAreDecodedToTheEndAndHugeOnesRefusedBeforeDecoding) {
+  // Every chunk well formed, CRCs right, but the image data stops after 100 of 480 rows.
+  auto why = refusal(tmn::test::make_png(640, 480, 2, 100), media_kind::png);
+  EXPECT_NE(why.find("PNG does not decode"), std::string::npos) << why;
+  // A small file whose header claims 100000 x 100000 pixels, its data cut: refused from the header.
+  why = refusal(tmn::test::make_png(100'000, 100'000, 2, 1), media_kind::png);
+  EXPECT_NE(why.find("100000x100000 pixels, more than the 100000000 allowed"), std::string::npos) << why;
+  EXPECT_NE(refusal(tmn::test::make_png(3000, 3000), media_kind::png, 4'000'000).find("more than"), std::string::npos);
+  EXPECT_EQ(refusal(tmn::test::make_png(3000, 3000), media_kind::png), "");
+  // A JPEG whose scan data is cut to a third, with its end-of-image marker put back after it.
+  const auto jpeg = tmn::test::make_jpeg(1200, 900);
+  why = refusal(jpeg.substr(0, jpeg.size() / 3) + "\xff\xd9", media_kind::jpeg);
+  EXPECT_NE(why.find("JPEG does not decode"), std::string::npos) << why;
+  why = refusal(jpeg, media_kind::jpeg, 1000);
+  EXPECT_NE(why.find("1200x900 pixels, more than the 1000 allowed"), std::string::npos) << why;
+}
+
 TEST(Images, JpegSizeAndColourMode) {
   tmn::test::temp_dir dir;
   const auto file = dir.path() / "cover.jpg";

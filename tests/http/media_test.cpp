@@ -263,6 +263,15 @@ TEST_P(media_api, artwork_is_probed_and_bad_images_are_refused) {
 
   const auto jpeg = test::make_jpeg(800, 800);
   EXPECT_EQ(put(alice_, path, jpeg.substr(0, jpeg.size() / 2), "image/jpeg")->status, 400);
+  // Well formed on the outside, damaged inside: decoded to the last pixel, so refused.
+  r = put(alice_, path, jpeg.substr(0, jpeg.size() / 3) + "\xff\xd9", "image/jpeg");
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_NE(r->body.find("JPEG does not decode"), std::string::npos) << r->body;
+  r = put(alice_, path, test::make_png(640, 480, 2, 100), "image/png");
+  EXPECT_EQ(r->status, 400) << r->body;
+  r = put(alice_, path, test::make_png(100'000, 100'000, 2, 1), "image/png"); // 1 KB claiming 10^10 pixels
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_NE(r->body.find("more than the 100000000 allowed"), std::string::npos) << r->body;
   EXPECT_EQ(put(alice_, path, jpeg, "image/png")->status, 415);
   test::tone short_tone;
   short_tone.seconds = 2;

@@ -75,17 +75,18 @@ void chunk(std::string& out, const std::string& type, const std::string& data) {
 
 } // namespace
 
-std::string make_png(int width, int height, int colour_type) {
+std::string make_png(int width, int height, int colour_type, int data_rows) {
   const int channels = colour_type == 2 ? 3 : colour_type == 6 ? 4 : colour_type == 4 ? 2 : 1;
   std::string ihdr;
   put32(ihdr, static_cast<std::uint32_t>(width));
   put32(ihdr, static_cast<std::uint32_t>(height));
   ihdr += std::string{8, static_cast<char>(colour_type), 0, 0, 0};
   std::string raw;
-  raw.reserve(static_cast<std::size_t>(height) * (1 + static_cast<std::size_t>(width) * channels));
+  const int rows = data_rows < 0 ? height : data_rows;
+  raw.reserve(static_cast<std::size_t>(rows) * (1 + static_cast<std::size_t>(width) * channels));
   std::string row(1 + static_cast<std::size_t>(width) * channels, '\x40');
   row[0] = 0; // filter: none
-  for (int y = 0; y < height; ++y)
+  for (int y = 0; y < rows; ++y)
     raw += row;
   uLongf size = compressBound(static_cast<uLong>(raw.size()));
   std::string packed(size, '\0');

@@ -24,7 +24,8 @@ struct tone {
 std::string write_tone(const std::filesystem::path& file, const tone& t);
 
 /// A PNG of one flat colour; colour_type 2 = RGB, 6 = RGBA, 0 = grayscale, 3 = indexed.
-std::string make_png(int width, int height, int colour_type = 2);
+/// `data_rows` >= 0: only that many rows of pixels in IDAT (a well-formed file whose image data is cut).
+std::string make_png(int width, int height, int colour_type = 2, int data_rows = -1);
 /// A baseline JPEG of one flat colour with 1 (grayscale), 3 (RGB) or 4 (CMYK) components.
 std::string make_jpeg(int width, int height, int components = 3);
 
