@@ -22,6 +22,7 @@
 #include <httplib.h>
 #include <openssl/ssl.h>
 
+#include "domain/text.hpp"
 #include "http/worker_pool.hpp"
 
 namespace tunemantra::http {
@@ -45,20 +46,6 @@ bool wait_ready(int fd, short events, steady::time_point deadline) {
       return true;
     if (n < 0 && errno != EINTR)
       return false;
-  }
-}
-
-void describe_peer(int fd, bool remote, std::string& ip, int& port) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  auto* sa = reinterpret_cast<sockaddr*>(&addr);
-  if ((remote ? ::getpeername(fd, sa, &len) : ::getsockname(fd, sa, &len)) != 0)
-    return;
-  char host[NI_MAXHOST];
-  char serv[NI_MAXSERV];
-  if (::getnameinfo(sa, len, host, sizeof host, serv, sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
-    ip = host;
-    port = std::atoi(serv);
   }
 }
 
@@ -119,8 +106,8 @@ public:
     return static_cast<ssize_t>(size);
   }
 
-  void get_remote_ip_and_port(std::string& ip, int& port) const override { describe_peer(fd_, true, ip, port); }
-  void get_local_ip_and_port(std::string& ip, int& port) const override { describe_peer(fd_, false, ip, port); }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { socket_address(fd_, true, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { socket_address(fd_, false, ip, port); }
   socket_t socket() const override { return fd_; }
 
   std::uint64_t consumed() const { return consumed_; }
@@ -317,9 +304,7 @@ std::string client_address(const std::string& peer, const std::vector<std::strin
   for (const auto& header : forwarded_for)
     for (std::size_t at = 0; at <= header.size();) {
       const auto comma = std::min(header.find(',', at), header.size());
-      auto hop = header.substr(at, comma - at);
-      hop.erase(0, hop.find_first_not_of(" \t"));
-      hop.erase(hop.find_last_not_of(" \t") + 1);
+      std::string hop(domain::trim(std::string_view(header).substr(at, comma - at)));
       in6_addr scratch;
       if (::inet_pton(AF_INET, hop.c_str(), &scratch) != 1 && ::inet_pton(AF_INET6, hop.c_str(), &scratch) != 1)
         return peer;

@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <string_view>
 
 #include <fcntl.h>
@@ -14,34 +15,17 @@
 #include <unistd.h>
 
 #include "domain/log.hpp"
+#include "domain/text.hpp"
 
 namespace tunemantra::http {
 namespace {
 
 using steady = std::chrono::steady_clock;
 
-std::string peer_address(int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  char host[NI_MAXHOST];
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
-      ::getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof host, nullptr, 0, NI_NUMERICHOST) != 0)
-    return "";
-  return host;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
 }
 
 /// Writes a short answer without waiting for the client, drops what it already sent, and closes.
@@ -74,6 +58,20 @@ void answer_and_close(int fd, std::string_view status, std::string_view code, st
 
 } // namespace
 
+void socket_address(int fd, bool remote, std::string& ip, int& port) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  auto* sa = reinterpret_cast<sockaddr*>(&addr);
+  if ((remote ? ::getpeername(fd, sa, &len) : ::getsockname(fd, sa, &len)) != 0)
+    return;
+  char host[NI_MAXHOST];
+  char serv[NI_MAXSERV];
+  if (::getnameinfo(sa, len, host, sizeof host, serv, sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+    ip = host;
+    port = std::atoi(serv);
+  }
+}
+
 struct connection_reactor::waiting {
   std::string bytes;
   steady::time_point deadline;
@@ -104,7 +102,9 @@ void connection_reactor::shed(int fd, const std::string& why) {
 }
 
 void connection_reactor::add(int fd) {
-  const auto address = peer_address(fd);
+  std::string address;
+  int port = 0;
+  socket_address(fd, true, address, port);
   std::string refused;
   {
     std::lock_guard lock(mutex_);
@@ -171,16 +171,6 @@ void connection_reactor::stop() {
     thread_.join();
 }
 
-std::size_t connection_reactor::open_connections() const {
-  std::lock_guard lock(mutex_);
-  return address_.size();
-}
-
-std::size_t connection_reactor::waiting_connections() const {
-  std::lock_guard lock(mutex_);
-  return waiting_count_;
-}
-
 void connection_reactor::wake() {
   const std::uint64_t one = 1;
   [[maybe_unused]] const auto n = ::write(wake_, &one, sizeof one);
@@ -216,10 +206,6 @@ void connection_reactor::loop() {
     }
     for (const auto& [fd, parked] : incoming)
       watch(fd, parked);
-    {
-      std::lock_guard lock(mutex_);
-      waiting_count_ = waiting_.size();
-    }
     const int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 100);
     for (int i = 0; i < n; ++i) {
       const int fd = events[static_cast<std::size_t>(i)].data.fd;
@@ -247,7 +233,6 @@ void connection_reactor::loop() {
     fds.push_back(fd);
   waiting_.clear();
   std::lock_guard lock(mutex_);
-  waiting_count_ = 0;
   for (const int fd : fds) {
     release(fd);
     ::close(fd);
@@ -321,8 +306,8 @@ bool connection_reactor::complete(const waiting& w) const {
     const auto colon = line.find(':');
     if (colon == std::string_view::npos)
       continue;
-    const auto name = trim(line.substr(0, colon));
-    const auto value = trim(line.substr(colon + 1));
+    const auto name = domain::trim(line.substr(0, colon));
+    const auto value = domain::trim(line.substr(colon + 1));
     if (iequals(name, "transfer-encoding") || iequals(name, "expect"))
       return true;
     if (iequals(name, "content-length")) {

@@ -33,6 +33,10 @@ struct reactor_limits {
   std::size_t body_buffer = 64 * 1024;                 ///< a body of up to this is read before dispatch
 };
 
+/// The numeric address and port of a socket's peer (`remote`) or of its own end; left as they are
+/// when the socket has none.
+void socket_address(int fd, bool remote, std::string& ip, int& port);
+
 class connection_reactor {
 public:
   /// Hands a connection with its first bytes (a whole head, and a small body whole) to a worker;
@@ -52,10 +56,6 @@ public:
   void closing(int fd);
   /// Closes every connection it holds and stops; later add/park close at once.
   void stop();
-
-  /// Open connections (served or waiting) and those waiting here, for metrics and tests.
-  std::size_t open_connections() const;
-  std::size_t waiting_connections() const;
 
   /// Writes a 503 answer without waiting and closes `fd` (also for callers outside the reactor).
   static void shed(int fd, const std::string& why);
@@ -81,7 +81,6 @@ private:
   std::vector<std::pair<int, bool>> incoming_;              ///< (fd, parked) handed over, for the loop to watch
   // The loop thread's own: what it waits on.
   std::unordered_map<int, std::unique_ptr<waiting>> waiting_;
-  std::size_t waiting_count_ = 0; ///< waiting_.size(), readable under mutex_
   std::thread thread_;
 };
 
