@@ -63,13 +63,13 @@ json report_json(const persistence::sales_report& r) {
           {"links", {{"self", self}, {"job", r.job_id ? json("/api/jobs/" + std::to_string(*r.job_id)) : json(nullptr)}}}};
 }
 
-/// What the file's HEAD record (the first line that is not a comment) says: its message and file.
-domain::sales::dsr_file_head dsr_head(const std::filesystem::path& file) {
+/// The file's first record: its first line that is neither empty nor a comment ("" when none).
+std::string first_record(const std::filesystem::path& file) {
   std::ifstream in(file);
   std::string line;
   while (std::getline(in, line) && (line.empty() || line.front() == '#' || line == "\r")) {
   }
-  return domain::sales::read_dsr_head(line);
+  return line;
 }
 
 /// `_2of3_` in a DSR file name (DSR Part 1: DSR_..._<x>of<y>_<created>.tsv), if the name has it.
@@ -131,15 +131,6 @@ upload_kind kind_of(const httplib::Request& req) {
   return k;
 }
 
-/// The first line that is not a comment says which format the content is in.
-std::string format_by_content(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line) && (line.empty() || line.front() == '#' || line == "\r")) {
-  }
-  return line.starts_with("HEAD\t") ? "dsr" : "csv";
-}
-
 /// 202 for a registered upload: the report, and its import job once it has one (Location: the job,
 /// or the report while it waits for more files).
 void send_registered(services& s, httplib::Response& res, const persistence::sales_report& report,
@@ -155,7 +146,8 @@ void send_registered(services& s, httplib::Response& res, const persistence::sal
 void register_report(services& s, const httplib::Request& req, httplib::Response& res, const request_ctx& ctx,
                      persistence::media_files::upload& upload, const std::string& format) {
   const bool dsr = format == "dsr";
-  const auto head = dsr ? dsr_head(upload.temp_path()) : domain::sales::dsr_file_head{};
+  // What the HEAD record says: the message, and which of its files this is.
+  const auto head = dsr ? domain::sales::read_dsr_head(first_record(upload.temp_path())) : domain::sales::dsr_file_head{};
   const auto bad_file = [&](const std::string& field, const std::string& message) {
     send_error(res, "VALIDATION_ERROR", message, json::array({{{"field", field}, {"message", message}}}));
   };
@@ -253,7 +245,7 @@ void add_sales_routes(router& r, services& s) {
                           json::array({{{"field", "body"}, {"message", "is empty"}}}));
       upload->finish();
       if (kind.format.empty())
-        kind.format = format_by_content(upload->temp_path());
+        kind.format = first_record(upload->temp_path()).starts_with("HEAD\t") ? "dsr" : "csv"; // a DSR begins with HEAD
       register_report(s, req, res, ctx, *upload, kind.format);
     },
     static_cast<std::size_t>(s.cfg.media.max_sales_report_bytes));
