@@ -24,3 +24,31 @@ bench_durable_pg() {
   pg_admin=$(cat "$dir/pg/url")
   pg_base=${pg_admin%/postgres}
 }
+
+# `bench_shipped_site WORKDIR DAEMON_PORT PORT [SED_ARG...]`: nginx (2 workers) with the shipped site
+# (systemd/nginx/tunemantra.conf) in front of the daemon on DAEMON_PORT, listening on PORT with TLS
+# off; SED_ARGs change the site further (e.g. -e '/limit_req /d'). Its pid is in WORKDIR/proxy.pid
+# for the caller's cleanup. Returns once /healthz answers through it.
+bench_shipped_site() {
+  local dir=$1 daemon=$2 port=$3
+  shift 3
+  sed -e "s|127.0.0.1:8080|127.0.0.1:$daemon|" -e "s|listen 443 ssl http2;|listen 127.0.0.1:$port;|" \
+      -e '/listen \[::\]/d' -e '/listen 80;/d' -e '/return 301/d' -e '/ssl_/d' "$@" \
+      "$here/systemd/nginx/tunemantra.conf" >"$dir/site.conf"
+  mkdir -p "$dir/proxy-tmp" && chmod 777 "$dir/proxy-tmp"
+  cat >"$dir/proxy.conf" <<NGINX
+worker_processes 2;
+worker_rlimit_nofile 65536;
+pid $dir/proxy.pid;
+error_log $dir/proxy.err crit;
+events { worker_connections 16384; }
+http {
+  access_log off;
+  client_body_temp_path $dir/proxy-tmp/body;
+  proxy_temp_path $dir/proxy-tmp/proxy;
+  include $dir/site.conf;
+}
+NGINX
+  /usr/sbin/nginx -c "$dir/proxy.conf" -p "$dir"
+  for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+}

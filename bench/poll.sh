@@ -83,24 +83,7 @@ for _ in $(seq 50); do curl -fs "http://127.0.0.1:$nport/job.json" >/dev/null &&
 # row has none either) and its per-address request limit off (wrk is one address); everything else
 # as shipped: upstream keep-alive, buffering, X-Forwarded-For.
 pport=$(free_port)
-sed -e "s|127.0.0.1:8080|127.0.0.1:$port|" -e "s|listen 443 ssl http2;|listen 127.0.0.1:$pport;|" \
-    -e '/listen \[::\]/d' -e '/listen 80;/d' -e '/return 301/d' -e '/ssl_/d' -e '/limit_req /d' \
-    "$here/systemd/nginx/tunemantra.conf" >"$work/site.conf"
-mkdir -p "$work/proxy-tmp" && chmod 777 "$work/proxy-tmp"
-cat >"$work/proxy.conf" <<NGINX
-worker_processes 2;
-pid $work/proxy.pid;
-error_log $work/proxy.err warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/proxy-tmp/body;
-  proxy_temp_path $work/proxy-tmp/proxy;
-  include $work/site.conf;
-}
-NGINX
-/usr/sbin/nginx -c "$work/proxy.conf" -p "$work"
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$pport/healthz" >/dev/null && break; sleep 0.1; done
+bench_shipped_site "$work" "$port" "$pport" -e '/limit_req /d'
 
 # wrk --latency: Requests/sec and the 99% line (converted to ms).
 measure() {

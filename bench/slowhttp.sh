@@ -33,25 +33,7 @@ for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && 
 
 # The shipped site, plain HTTP (slowhttptest speaks TLS too, but the daemon side is what is measured).
 pport=$(free_port)
-sed -e "s|127.0.0.1:8080|127.0.0.1:$port|" -e "s|listen 443 ssl http2;|listen 127.0.0.1:$pport;|" \
-    -e '/listen \[::\]/d' -e '/listen 80;/d' -e '/return 301/d' -e '/ssl_/d' \
-    "$here/systemd/nginx/tunemantra.conf" >"$work/site.conf"
-mkdir -p "$work/tmp" && chmod 777 "$work/tmp"
-cat >"$work/proxy.conf" <<NGINX
-worker_processes 2;
-worker_rlimit_nofile 65536;
-pid $work/proxy.pid;
-error_log $work/proxy.err crit;
-events { worker_connections 16384; }
-http {
-  access_log off;
-  client_body_temp_path $work/tmp/body;
-  proxy_temp_path $work/tmp/proxy;
-  include $work/site.conf;
-}
-NGINX
-/usr/sbin/nginx -c "$work/proxy.conf" -p "$work"
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$pport/healthz" >/dev/null && break; sleep 0.1; done
+bench_shipped_site "$work" "$port" "$pport"
 
 # Probes /healthz every 0.25 s from another address than the attack's (127.0.0.9: per-address
 # limits are not what is measured) until $2 exists; prints "ok/total max_ms".
