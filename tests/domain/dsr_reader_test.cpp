@@ -739,19 +739,14 @@ void two_file_block(dsr_writer& w, const std::string& block, const std::string& 
 /// A Basic Audio Profile 1.2 report in two files: block 1 (2 downloads, 600 streams) in file 1,
 /// block 2 (1 download, 400 streams) in file 2.
 std::vector<std::string> two_file_report() {
-  const auto head = [](dsr_writer& w, int n) {
-    w.head("MSG-TWO", "StreamCo", "2026-01-01", "2026-01-31", {{"FileNumber", std::to_string(n)}, {"NumberOfFiles", "2"}});
-  };
-  dsr_writer first("BasicAudioProfile", "1.2");
-  head(first, 1);
-  two_file_summaries(first);
-  two_file_block(first, "1", "GBAYE2600001", 2, 600);
-  auto one = first.finish_file(false, 0, 0);
-  dsr_writer second("BasicAudioProfile", "1.2");
-  head(second, 2);
-  two_file_summaries(second);
-  two_file_block(second, "2", "GBAYE2600002", 1, 400);
-  return {one, second.finish_file(true, first.lines(), first.blocks())};
+  return test::dsr_report("BasicAudioProfile", "1.2", "MSG-TWO", "StreamCo", "2026-01-01", "2026-01-31", 2,
+                          [](dsr_writer& w, int n) {
+                            two_file_summaries(w);
+                            if (n == 1)
+                              two_file_block(w, "1", "GBAYE2600001", 2, 600);
+                            else
+                              two_file_block(w, "2", "GBAYE2600002", 1, 400);
+                          });
 }
 
 read_result read_files(const std::vector<std::string>& files) {

@@ -54,12 +54,8 @@ protected:
   /// A Basic Audio Profile 1.2 report in two files, one summary of 10.00 GBP over 3 streams:
   /// file 1 has a block of 2 streams of `isrc`, file 2 a block of 1 stream of an ISRC nobody has.
   static std::vector<std::string> two_files(const std::string& message_id, const std::string& isrc) {
-    std::vector<std::string> out;
-    long long lines = 0, blocks = 0;
-    for (int n = 1; n <= 2; ++n) {
-      test::dsr_writer w("BasicAudioProfile", "1.2");
-      w.head(message_id, "StreamCo", "2026-10-01", "2026-10-31",
-             {{"FileNumber", std::to_string(n)}, {"NumberOfFiles", "2"}});
+    return test::dsr_report("BasicAudioProfile", "1.2", message_id, "StreamCo", "2026-10-01", "2026-10-31", 2,
+                            [&](test::dsr_writer& w, int n) {
       w.record("SY01.01", {{"SummaryRecordId", "S1"}, {"CommercialModel", "SubscriptionModel"},
                            {"UseType", "OnDemandStream"}, {"Territory", "GB"}, {"ServiceDescription", "Premium"},
                            {"Usages", "3"}, {"CurrencyOfReporting", "GBP"}, {"NetRevenue", "10.00"}});
@@ -71,11 +67,7 @@ protected:
       w.record("SU02", {{"BlockId", block}, {"SummaryRecordId", "S1"}, {"SalesTransactionId", "T" + block},
                         {"TransactedResource", "A" + block}, {"IsRoyaltyBearing", "true"},
                         {"NumberOfStreams", n == 1 ? "2" : "1"}});
-      out.push_back(w.finish_file(n == 2, lines, blocks));
-      lines += w.lines();
-      blocks += w.blocks();
-    }
-    return out;
+    });
   }
 
   static std::string file_name(int n) {

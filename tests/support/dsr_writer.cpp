@@ -98,6 +98,22 @@ std::string dsr_writer::file_name(const std::string& recipient, const std::strin
          "of" + std::to_string(y) + "_20260203T040506.tsv";
 }
 
+std::vector<std::string> dsr_report(const std::string& profile, const std::string& version, const std::string& message_id,
+                                    const std::string& sender, const std::string& start, const std::string& end,
+                                    int files, const std::function<void(dsr_writer&, int)>& body) {
+  std::vector<std::string> out;
+  long long lines = 0, blocks = 0; // of the files before
+  for (int n = 1; n <= files; ++n) {
+    dsr_writer w(profile, version);
+    w.head(message_id, sender, start, end, {{"FileNumber", std::to_string(n)}, {"NumberOfFiles", std::to_string(files)}});
+    body(w, n);
+    out.push_back(w.finish_file(n == files, lines, blocks));
+    lines += w.lines();
+    blocks += w.blocks();
+  }
+  return out;
+}
+
 dsr_check_result dsr_check(const std::filesystem::path& file) { return dsr_check(std::vector{file}); }
 
 dsr_check_result dsr_check(const std::vector<std::filesystem::path>& files) {

@@ -5,6 +5,7 @@
 // defines. Every file written this way is checked by DDEX's own checker in CI (dsr_check_test).
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <ostream>
 #include <string>
@@ -51,6 +52,13 @@ private:
   long long blocks_ = 0; ///< BlockId changes, as a reader counts blocks
   void emit(const std::string& line);
 };
+
+/// A report in `files` files (DSR Part 1 §6.3), each written by a dsr_writer: HEAD says file n of
+/// `files`, `body(w, n)` writes the rest of file n (its summaries and blocks), and FOOT gives the
+/// report's counts in the last file. The texts, in file order.
+std::vector<std::string> dsr_report(const std::string& profile, const std::string& version, const std::string& message_id,
+                                    const std::string& sender, const std::string& start, const std::string& end,
+                                    int files, const std::function<void(dsr_writer&, int)>& body);
 
 /// DDEX's checker (../shared/tools/dsr-check) on `file`: its output, and whether it passed.
 struct dsr_check_result {

@@ -267,11 +267,8 @@ TEST_F(tmctl_cli, users_and_keys_through_the_api_and_settings_from_a_config_file
 
 TEST_F(tmctl_cli, sales_import_sends_every_file_of_a_dsr_in_several_files) {
   const auto key = key_for("label", "analytics:read,analytics:write");
-  std::vector<std::string> files;
-  long long lines = 0, blocks = 0;
-  for (int n = 1; n <= 2; ++n) {
-    test::dsr_writer w("BasicAudioProfile", "1.2");
-    w.head("MSG-CLI-2", "StreamCo", "2026-10-01", "2026-10-31", {{"FileNumber", std::to_string(n)}, {"NumberOfFiles", "2"}});
+  const auto texts = test::dsr_report("BasicAudioProfile", "1.2", "MSG-CLI-2", "StreamCo", "2026-10-01", "2026-10-31", 2,
+                                      [](test::dsr_writer& w, int n) {
     w.record("SY01.01", {{"SummaryRecordId", "S1"}, {"CommercialModel", "SubscriptionModel"}, {"UseType", "OnDemandStream"},
                          {"Territory", "GB"}, {"ServiceDescription", "Premium"}, {"Usages", "2"},
                          {"CurrencyOfReporting", "GBP"}, {"NetRevenue", "1.00"}});
@@ -282,12 +279,12 @@ TEST_F(tmctl_cli, sales_import_sends_every_file_of_a_dsr_in_several_files) {
     w.record("MW01.01", {{"BlockId", block}, {"DspWorkId", "w"}, {"Title", "Work"}});
     w.record("SU02", {{"BlockId", block}, {"SummaryRecordId", "S1"}, {"SalesTransactionId", "T" + block},
                       {"TransactedResource", "A"}, {"IsRoyaltyBearing", "true"}, {"NumberOfStreams", "1"}});
-    const auto text = w.finish_file(n == 2, lines, blocks);
-    lines += w.lines();
-    blocks += w.blocks();
+  });
+  std::vector<std::string> files;
+  for (int n = 1; n <= 2; ++n) {
     files.push_back((dir_.path() / test::dsr_writer::file_name("TuneMantra", "StreamCo", "Premium", "2026-10", "GB", n, 2))
                       .string());
-    std::ofstream(files.back()) << text;
+    std::ofstream(files.back()) << texts[static_cast<std::size_t>(n - 1)];
   }
   const auto check = test::dsr_check(std::vector<std::filesystem::path>(files.begin(), files.end()));
   EXPECT_TRUE(check.passed) << check.output;
