@@ -31,6 +31,7 @@ struct job_context {
   persistence::store* store = nullptr;
   persistence::executor* executor = nullptr;
   persistence::executor* sender = nullptr; ///< connector sends (distribution jobs)
+  persistence::executor* renewals = nullptr; ///< the heartbeat alone: never queued behind work
   platform_gate* gate = nullptr;           ///< per-platform concurrency and rate limits
   persistence::group_commit* commits = nullptr; ///< delivery transitions, committed in groups
   sends_in_flight* in_flight = nullptr;         ///< connector sends running now, by delivery

@@ -37,8 +37,9 @@ using supervisor_actor = caf::typed_actor<
   caf::reacts_to<lost_atom, std::int64_t, std::int64_t>,
   // Another process took this node's id: stop every job actor and claim nothing more.
   caf::reacts_to<lost_atom>,
-  // Whether this node holds the leader lease after the last heartbeat.
-  caf::reacts_to<lead_atom, bool>,
+  // After a heartbeat: whether this node holds the leader lease, and when its leases were renewed
+  // (the beat's start; 0 when the beat failed).
+  caf::reacts_to<lead_atom, bool, std::int64_t>,
   // Orderly shutdown: stops every job actor, answers when they are gone, then quits.
   caf::replies_to<shutdown_atom>::with<bool>>;
 

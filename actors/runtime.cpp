@@ -59,7 +59,8 @@ job_runtime::job_runtime(const config::config& cfg, persistence::store& store)
     node_(joined(store, cfg.cluster)),
     system_(std::make_unique<caf::actor_system>(prepared(caf_cfg_))),
     executor_(static_cast<std::size_t>(cfg.database.worker_threads), executor_queue),
-    sender_(static_cast<std::size_t>(cfg.delivery.workers), executor_queue), commits_(store.delivery()) {
+    sender_(static_cast<std::size_t>(cfg.delivery.workers), executor_queue), renewals_(1, 4),
+    commits_(store.delivery()) {
   if (store.backend() == persistence::backend_kind::postgresql) {
     slots_ = std::make_unique<persistence::platform_slots>(persistence::parse_database_url(cfg.database.url).target);
     gate_.set_cluster_slots(slots_.get());
@@ -68,6 +69,7 @@ job_runtime::job_runtime(const config::config& cfg, persistence::store& store)
   ctx.store = &store;
   ctx.executor = &executor_;
   ctx.sender = &sender_;
+  ctx.renewals = &renewals_;
   ctx.gate = &gate_;
   ctx.in_flight = &in_flight_;
   ctx.commits = &commits_;
@@ -122,6 +124,7 @@ bool job_runtime::stop(std::chrono::milliseconds grace) {
   sender_.stop();   // sends in flight finish and record their outcome
   commits_.stop();  // ... through the group commit, which ends after them
   executor_.stop(); // lets in-flight store writes finish
+  renewals_.stop();
   supervisor_ = supervisor_actor{};
   system_.reset(); // waits for every actor to end
   try {

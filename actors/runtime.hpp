@@ -50,6 +50,7 @@ private:
   std::unique_ptr<caf::actor_system> system_;
   persistence::executor executor_;
   persistence::executor sender_; ///< connector sends
+  persistence::executor renewals_; ///< the cluster heartbeat, on a thread of its own
   std::unique_ptr<persistence::platform_slots> slots_; ///< cluster-wide send slots (PostgreSQL)
   platform_gate gate_;
   sends_in_flight in_flight_;

@@ -78,6 +78,12 @@ void give_up(self_ptr self, std::int64_t id, const supervisor_state::entry& e, c
 
 /// A deterministic error (not a store outage) seen again after a restart will not go away by
 /// restarting: the job fails now with it, instead of after every restart the limit allows.
+/// The actor ended because the store could not be reached or was saturated, or an operator
+/// kicked it: nothing wrong with the job itself.
+bool is_unavailable(const caf::error& reason) {
+  return reason.category() == caf::atom("tunemantra") && static_cast<ec>(reason.code()) == ec::unavailable;
+}
+
 bool same_error_again(const caf::down_msg& msg, const supervisor_state::entry& e, const std::string& error) {
   const bool internal = msg.reason.category() == caf::atom("tunemantra") && static_cast<ec>(msg.reason.code()) == ec::internal;
   return internal && !e.restarts.empty() && error == e.last_error;
@@ -164,6 +170,13 @@ void supervisor_state::on_down(self_ptr self, const caf::down_msg& msg) {
   }
   const auto now = clock::now();
   e.crashed_at = now;
+  if (is_unavailable(msg.reason)) {
+    e.counted = false;
+    restart_later(self, id, e, restart_backoff(ctx.jobs, ++e.waits));
+    return;
+  }
+  e.waits = 0;
+  e.counted = true;
   const auto period = std::chrono::milliseconds{ctx.jobs.restart_period_ms};
   while (!e.restarts.empty() && now - e.restarts.front() > period)
     e.restarts.pop_front();
@@ -172,14 +185,17 @@ void supervisor_state::on_down(self_ptr self, const caf::down_msg& msg) {
                            + std::to_string(ctx.jobs.restart_period_ms) + " ms; last error: " + e.last_error);
     return;
   }
+  restart_later(self, id, e, restart_backoff(ctx.jobs, static_cast<int>(e.restarts.size()) + 1));
+}
+
+void supervisor_state::restart_later(self_ptr self, std::int64_t id, const entry& e, std::chrono::milliseconds delay) {
   auto* store = ctx.store;
   const auto error = e.last_error;
   off_thread(ctx, "record crash", [store, id, error] { store->append_event(id, "crash", "job actor crashed: " + error); },
              lease_of(id));
-  const int n = static_cast<int>(e.restarts.size()) + 1;
-  const auto delay = restart_backoff(ctx.jobs, n);
   log::warn("job actor crashed", {{"job", std::to_string(id)}, {"error", e.last_error},
-                                  {"restart_in_ms", std::to_string(delay.count())}});
+                                  {"restart_in_ms", std::to_string(delay.count())},
+                                  {"counted", e.counted ? "true" : "false"}});
   self->delayed_send(self, delay, restart_atom::value, id);
 }
 
@@ -196,8 +212,12 @@ void supervisor_state::poll(self_ptr self) {
   const bool acks = leader && clock::now() - last_acks > std::chrono::milliseconds(ctx.delivery.ack_poll_interval_ms);
   if (acks)
     last_acks = clock::now();
+  // A node that cannot renew its leases (database just back, or beats too slow) takes no more:
+  // after an outage each node first renews its own, rather than all racing for every expired one.
+  const bool renewing = domain::now_millis() - renewed_at < cluster.lease_ms;
   try {
-    ctx.executor->post([me, store, housekeeping, acks, leading = leader, node = node.id, lease_ms = cluster.lease_ms,
+    ctx.executor->post([me, store, housekeeping, acks, renewing, leading = leader, node = node.id,
+                        lease_ms = cluster.lease_ms,
                         batch = cluster.claim_batch, retention_days = ctx.jobs.retention_days] {
       std::vector<persistence::claimed_job> claimed;
       try {
@@ -213,7 +233,8 @@ void supervisor_state::poll(self_ptr self) {
         }
         if (leading)
           store->release_due_jobs(domain::now_millis());
-        claimed = store->cluster().claim_jobs(node, batch, lease_ms);
+        if (renewing)
+          claimed = store->cluster().claim_jobs(node, batch, lease_ms);
         if (acks)
           if (const int applied = apply_acknowledgements(*store); applied > 0)
             log::info("acknowledgements applied", {{"count", std::to_string(applied)}});
@@ -242,11 +263,16 @@ void supervisor_state::beat(self_ptr self) {
     held.emplace(id, e.epoch);
   auto me = caf::actor_cast<supervisor_actor>(self);
   try {
-    ctx.executor->post([me, store = ctx.store, gate = ctx.gate, node = node, lease_ms = cluster.lease_ms,
-                        held = std::move(held)] {
+    ctx.renewals->post([me, store = ctx.store, gate = ctx.gate, node = node, lease_ms = cluster.lease_ms,
+                        held = std::move(held), posted = domain::now_millis()] {
       bool leading = false;
+      domain::millis renewed_at = 0;
       try {
+        const auto started = domain::now_millis();
         const auto answer = store->cluster().heartbeat(node, lease_ms);
+        if (const auto took = domain::now_millis() - posted; took * 4 > lease_ms)
+          log::warn("heartbeat slow", {{"node", node.id}, {"queued_ms", std::to_string(started - posted)},
+                                       {"took_ms", std::to_string(took)}, {"lease_ms", std::to_string(lease_ms)}});
         gate->set_live_nodes(static_cast<int>(answer.live_nodes.size())); // each node starts its share of a rate
         std::unordered_map<std::int64_t, std::int64_t> still;
         for (const auto& h : answer.held)
@@ -254,6 +280,7 @@ void supervisor_state::beat(self_ptr self) {
         for (const auto& [id, epoch] : held)
           if (const auto it = still.find(id); it == still.end() || it->second != epoch)
             caf::anon_send(me, lost_atom::value, id, epoch);
+        renewed_at = started; // the leases were renewed as of when the beat began
         leading = store->cluster().lead(node.id, lease_ms);
       } catch (const persistence::node_replaced& e) {
         log::error("node id taken over by another process", {{"node", node.id}, {"error", e.what()}});
@@ -262,7 +289,7 @@ void supervisor_state::beat(self_ptr self) {
         // Unreachable database: leases run out unless a later beat succeeds; writes stay fenced.
         log::warn("heartbeat failed", {{"node", node.id}, {"error", e.what()}});
       }
-      caf::anon_send(me, lead_atom::value, leading);
+      caf::anon_send(me, lead_atom::value, leading, renewed_at);
     });
   } catch (const std::exception& e) {
     beating = false;
@@ -338,9 +365,15 @@ supervisor_actor::behavior_type supervisor(self_ptr self, job_context ctx, persi
       if (!st.shutting_down && !st.replaced)
         self->delayed_send(self, std::chrono::milliseconds{st.cluster.heartbeat_ms}, beat_atom::value);
     },
-    [=](lead_atom, bool leading) {
+    [=](lead_atom, bool leading, std::int64_t renewed_at) {
       auto& st = self->state;
       st.beating = false;
+      if (renewed_at > 0) {
+        const bool was_renewing = domain::now_millis() - st.renewed_at < st.cluster.lease_ms;
+        st.renewed_at = renewed_at;
+        if (!was_renewing)
+          st.poll(self); // renewing again (first beat, database back): claim what waits now
+      }
       if (leading != st.leader)
         log::info(leading ? "node became leader" : "node is no longer leader", {{"node", st.node.id}});
       st.leader = leading;
@@ -369,16 +402,20 @@ supervisor_actor::behavior_type supervisor(self_ptr self, job_context ctx, persi
       auto it = st.jobs.find(id);
       if (st.shutting_down || it == st.jobs.end() || it->second.actor)
         return; // cancelled while waiting, or shutting down
-      it->second.restarts.push_back(supervisor_state::clock::now());
+      const bool counted = it->second.counted;
+      if (counted)
+        it->second.restarts.push_back(supervisor_state::clock::now());
       st.ctx.stats->restarts++;
-      const auto n = it->second.restarts.size();
-      const auto message = "restart " + std::to_string(n) + " of at most " + std::to_string(st.ctx.jobs.max_restarts)
-                           + " after: " + it->second.last_error;
+      const auto n = counted ? it->second.restarts.size() : static_cast<std::size_t>(it->second.waits);
+      const auto message = counted ? "restart " + std::to_string(n) + " of at most "
+                                       + std::to_string(st.ctx.jobs.max_restarts) + " after: " + it->second.last_error
+                                   : "restart (not counted against the limit) after: " + it->second.last_error;
       const auto since_crash = std::chrono::duration_cast<std::chrono::milliseconds>(
         supervisor_state::clock::now() - it->second.crashed_at);
       const auto data = R"({"restart":)" + std::to_string(n) + R"(,"delayMs":)"
                         + std::to_string(restart_backoff(st.ctx.jobs, static_cast<int>(n)).count())
-                        + R"(,"sinceCrashMs":)" + std::to_string(since_crash.count()) + "}";
+                        + R"(,"sinceCrashMs":)" + std::to_string(since_crash.count())
+                        + R"(,"counted":)" + (counted ? "true" : "false") + "}";
       // The restart is recorded before the new actor starts, so the history is always in order.
       auto* store = st.ctx.store;
       auto me = caf::actor_cast<supervisor_actor>(self);

@@ -35,6 +35,10 @@ struct supervisor_state {
     std::deque<clock::time_point> restarts; ///< recent restarts, for the intensity limit
     std::string last_error;
     clock::time_point crashed_at;    ///< when the last crash was seen
+    /// Crashes in a row because the store could not be reached (or an operator's kick): restarted
+    /// with the backoff, never counted against jobs.max_restarts, so an outage fails no job.
+    int waits = 0;
+    bool counted = true; ///< the pending restart counts against jobs.max_restarts
     bool retiring = false; ///< being marked failed: never adopted again, forgotten once recorded
     std::int64_t epoch = 0;       ///< the lease epoch this node holds the job under
     std::int64_t actor_epoch = 0; ///< the epoch the running actor was started with
@@ -45,7 +49,8 @@ struct supervisor_state {
   config::cluster_config cluster;
   bool leader = false;             ///< holds the leader lease (since the last heartbeat)
   bool replaced = false;           ///< another process took this node's id: claim nothing more
-  bool beating = false;            ///< a heartbeat runs on the executor
+  bool beating = false;            ///< a heartbeat runs on the renewals thread
+  domain::millis renewed_at = 0;   ///< when the last heartbeat that succeeded began
   std::unordered_map<std::int64_t, entry> jobs;      ///< every job this node owns right now
   std::unordered_map<caf::actor_addr, std::int64_t> by_actor;
   bool polling = false;
@@ -58,6 +63,9 @@ struct supervisor_state {
   bool spawn_job(supervisor_actor::stateful_pointer<supervisor_state> self, std::int64_t id);
   /// Handles a job actor's end: normal, cancelled, or a crash to restart or give up on.
   void on_down(supervisor_actor::stateful_pointer<supervisor_state> self, const caf::down_msg& msg);
+  /// Records the crash and restarts the job after `delay`.
+  void restart_later(supervisor_actor::stateful_pointer<supervisor_state> self, std::int64_t id, const entry& e,
+                     std::chrono::milliseconds delay);
   /// Starts one poll of the store on the executor unless one is running.
   void poll(supervisor_actor::stateful_pointer<supervisor_state> self);
   /// Starts one heartbeat on the executor unless one is running.

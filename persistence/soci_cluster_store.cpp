@@ -48,7 +48,7 @@ void soci_cluster_store::join(const node_record& me) {
 
 heartbeat_answer soci_cluster_store::heartbeat(const node_record& me, domain::millis lease_ms) {
   heartbeat_answer out;
-  pool_.transact([&](soci::session& s) {
+  renewals_.transact([&](soci::session& s) {
     out = {};
     long long now = domain::now_millis(), expires = now + lease_ms, fresh = now - lease_ms;
     soci::statement beat = (s.prepare << "UPDATE nodes SET heartbeat_at = :b, left_at = NULL WHERE id = :id AND incarnation = :i",
@@ -92,7 +92,7 @@ std::vector<claimed_job> soci_cluster_store::claim_jobs(const std::string& node,
 
 bool soci_cluster_store::lead(const std::string& node, domain::millis lease_ms) {
   bool leading = false;
-  pool_.transact([&](soci::session& s) {
+  renewals_.transact([&](soci::session& s) {
     long long now = domain::now_millis(), expires = now + lease_ms;
     soci::statement st =
       (s.prepare << "UPDATE cluster_leader SET epoch = CASE WHEN node = :me THEN epoch ELSE epoch + 1 END, "

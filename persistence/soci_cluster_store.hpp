@@ -1,5 +1,7 @@
 #pragma once
-// The SOCI implementation of cluster_store, sharing the store's connection pool.
+// The SOCI implementation of cluster_store. Claims, joins and views share the store's connection
+// pool; lease renewal (heartbeat, lead) may have a pool of its own, so that a pool busy with work
+// never makes a node miss its renewals and lose every job it holds.
 
 #include "persistence/cluster_store.hpp"
 #include "persistence/connection_pool.hpp"
@@ -8,7 +10,8 @@ namespace tunemantra::persistence {
 
 class soci_cluster_store final : public cluster_store {
 public:
-  explicit soci_cluster_store(connection_pool& pool) : pool_(pool) {}
+  /// `renewals`: where heartbeat() and lead() run (may be `pool` itself).
+  soci_cluster_store(connection_pool& pool, connection_pool& renewals) : pool_(pool), renewals_(renewals) {}
 
   void join(const node_record& me) override;
   heartbeat_answer heartbeat(const node_record& me, domain::millis lease_ms) override;
@@ -20,6 +23,7 @@ public:
 private:
   bool postgresql() const { return pool_.url().backend == backend_kind::postgresql; }
   connection_pool& pool_;
+  connection_pool& renewals_;
 };
 
 } // namespace tunemantra::persistence

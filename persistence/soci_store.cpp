@@ -72,6 +72,16 @@ struct job_where {
   }
 };
 
+/// PostgreSQL: one connection of its own for the cluster's lease renewals. SQLite (one node, one
+/// writer at a time) renews through the store's pool.
+std::unique_ptr<connection_pool> renewal_pool(const database_url& url, const config::database_config& cfg) {
+  if (url.backend != backend_kind::postgresql)
+    return nullptr;
+  return std::make_unique<connection_pool>(url, pool_options{1, std::chrono::milliseconds{cfg.lease_timeout_ms},
+                                                             cfg.busy_timeout_ms, cfg.connect_timeout_s,
+                                                             cfg.idle_in_transaction_timeout_ms});
+}
+
 class soci_store final : public store {
 public:
   explicit soci_store(const config::database_config& cfg)
@@ -82,7 +92,8 @@ public:
       accounts_(pool_),
       catalog_(pool_),
       delivery_(pool_),
-      sales_(pool_), royalties_(pool_), cluster_(pool_) {
+      sales_(pool_), royalties_(pool_), renewal_pool_(renewal_pool(url_, cfg)),
+      cluster_(pool_, renewal_pool_ ? *renewal_pool_ : pool_) {
     if (url_.backend == backend_kind::postgresql)
       channel_ = std::make_unique<pg_channel>(url_.target, [this](const pg_channel::news& n) { heard(n); });
   }
@@ -437,6 +448,7 @@ private:
   soci_delivery_store delivery_;
   soci_sales_store sales_;
   soci_royalty_store royalties_;
+  std::unique_ptr<connection_pool> renewal_pool_; ///< PostgreSQL: one connection for lease renewals
   soci_cluster_store cluster_;
   job_changes changes_;
   job_cache cache_;

@@ -137,6 +137,28 @@ TEST_P(job_runtime_test, after_exactly_the_restart_limit_the_job_fails_with_its_
   EXPECT_EQ(rt.stats().restart_limit_hits, 1u);
 }
 
+TEST_P(job_runtime_test, kicks_and_store_outages_are_restarted_without_using_up_the_restart_limit) {
+  cfg_.jobs.max_restarts = 1;
+  const auto id = sleep_job(R"({"steps": 40, "stepMs": 10})");
+  job_runtime rt{cfg_, *store_};
+  int kicked = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (kicked < 3 && std::chrono::steady_clock::now() < deadline) {
+    if (rt.kick(id)) // false while it waits for its restart
+      ++kicked;
+    std::this_thread::sleep_for(30ms);
+  }
+  ASSERT_EQ(kicked, 3);
+  const auto j = wait_terminal(id);
+  EXPECT_EQ(j.status, job_status::succeeded) << j.error; // three restarts, a limit of one: none counted
+  const auto restarts = events_of(id, "restart");
+  ASSERT_EQ(restarts.size(), 3u);
+  for (const auto& e : restarts)
+    EXPECT_NE(e.message.find("not counted against the limit"), std::string::npos) << e.message;
+  EXPECT_EQ(store_->sleep_steps(id), one_to(40)); // every step once, across the restarts
+  EXPECT_EQ(rt.stats().restart_limit_hits, 0u);
+}
+
 TEST_P(job_runtime_test, the_same_error_after_a_restart_fails_the_job_at_once) {
   cfg_.jobs.max_restarts = 5;
   const auto id = sleep_job(R"({"steps": 3, "stepMs": 1, "crashTimes": 100, "crashAtStep": 2, "crashSame": true})");
@@ -267,7 +289,7 @@ TEST(supervisor_messages, every_request_round_trips) {
   EXPECT_EQ(leases[0].owner, rt.node().id);
   EXPECT_EQ(ask_bool(adopt_atom::value, id, std::string("sleep"), leases[0].epoch), false);
   caf::anon_send(rt.supervisor(), beat_atom::value);
-  caf::anon_send(rt.supervisor(), lead_atom::value, true);
+  caf::anon_send(rt.supervisor(), lead_atom::value, true, domain::now_millis());
   caf::anon_send(rt.supervisor(), lost_atom::value, std::int64_t{424242}, std::int64_t{1}); // unknown: ignored
   self->request(rt.supervisor(), 5s, ping_atom::value)
     .receive([&](std::int64_t n) { live = n; }, [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });

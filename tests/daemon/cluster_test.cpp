@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/time.hpp"
+#include "persistence/errors.hpp"
 #include "persistence/store.hpp"
 #include "tests/support/delivery_seed.hpp"
 #include "tests/support/fake_platform.hpp"
@@ -71,15 +73,20 @@ protected:
     return "";
   }
 
-  /// Waits until `done` holds; false after `timeout`.
+  /// Waits until `done` holds; false after `timeout`. The test's own store may find PostgreSQL
+  /// unreachable for a moment after a restart (a loaded machine connects slowly): asked again.
   static bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
     const auto deadline = clock_type::now() + timeout;
-    while (!done()) {
+    for (;;) {
+      try {
+        if (done())
+          return true;
+      } catch (const persistence::store_unavailable&) {
+      }
       if (clock_type::now() > deadline)
         return false;
       std::this_thread::sleep_for(20ms);
     }
-    return true;
   }
 
   /// `releases` ready releases and `platforms` http platforms to the fake, each limited to
@@ -105,6 +112,30 @@ protected:
     nj.kind = "bulk_distribution";
     nj.payload = nlohmann::json{{"platformIds", platforms}}.dump();
     return store_->delivery().create_bulk(nj, releases).id;
+  }
+
+  /// Why the jobs are not finished: each unfinished job's status, owner and deliveries, and
+  /// what every node logged past its start (for a failure's message).
+  std::string unfinished(const std::vector<std::int64_t>& jobs) {
+    std::ostringstream out;
+    for (const auto job : jobs) {
+      const auto j = store_->find_job(job);
+      if (domain::is_terminal(j->status))
+        continue;
+      out << "job " << job << " " << domain::to_string(j->status) << " owner '" << owner_of(job) << "' attempts "
+          << j->attempts << " error '" << j->error << "':";
+      for (const auto& d : store_->delivery().deliveries_of_job(job))
+        out << " " << d.message_id << "=" << domain::to_string(d.status) << " (" << d.last_error << ")";
+      out << "\n";
+    }
+    for (auto& [id, p] : nodes_) {
+      std::istringstream log(p->err());
+      out << "--- " << id << (p->running() ? " running" : " exited") << ":\n";
+      for (std::string line; std::getline(log, line);)
+        if (line.find("store applied migration") == std::string::npos && line.find("NOTICE") == std::string::npos)
+          out << line << "\n";
+    }
+    return out.str();
   }
 
   bool all_finished(const std::vector<std::int64_t>& jobs) {
@@ -159,7 +190,7 @@ TEST_F(cluster, three_nodes_one_bulk_of_2000_and_its_node_sigkilled_mid_run) {
   const auto takeover = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - killed_at);
   ASSERT_TRUE(wait_until([&] { return fake_.total_received() > before; }, 15s));
   const auto resumed = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - killed_at);
-  ASSERT_TRUE(wait_until([&] { return domain::is_terminal(store_->find_job(job)->status); }, 120s));
+  ASSERT_TRUE(wait_until([&] { return domain::is_terminal(store_->find_job(job)->status); }, 120s)) << unfinished({job});
   EXPECT_EQ(store_->find_job(job)->status, domain::job_status::succeeded) << store_->find_job(job)->error;
   EXPECT_EQ(expect_each_accepted_once({job}), 2000u);
   EXPECT_LE(takeover.count(), lease_ms + 2000); // the lease ends, the next claim takes it
@@ -186,7 +217,7 @@ TEST_F(cluster, a_node_paused_past_its_lease_has_its_late_writes_refused) {
   const auto takeover = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - stopped_at);
   std::this_thread::sleep_for(500ms); // the new owner sends meanwhile
   nodes_[paused]->signal(SIGCONT);
-  ASSERT_TRUE(wait_until([&] { return domain::is_terminal(store_->find_job(job)->status); }, 120s));
+  ASSERT_TRUE(wait_until([&] { return domain::is_terminal(store_->find_job(job)->status); }, 120s)) << unfinished({job});
   EXPECT_EQ(store_->find_job(job)->status, domain::job_status::succeeded) << store_->find_job(job)->error;
   EXPECT_EQ(expect_each_accepted_once({job}), 300u);
   // The woken node's sends in flight ended after the takeover: their results were refused.
@@ -204,7 +235,7 @@ TEST_F(cluster, a_platforms_concurrency_limit_holds_across_all_nodes) {
   const auto [releases, platforms] = seed(60, 1, 3); // one platform, at most 3 sends at once in the cluster
   const auto jobs = test::seed_distributions(*store_, account_, releases, platforms);
   start_nodes(3, {{"TUNEMANTRA_CLUSTER_CLAIM_BATCH", "4"}}); // small claims: the jobs spread over the nodes
-  ASSERT_TRUE(wait_until([&] { return all_finished(jobs); }, 120s));
+  ASSERT_TRUE(wait_until([&] { return all_finished(jobs); }, 120s)) << unfinished(jobs);
   EXPECT_EQ(expect_each_accepted_once(jobs), 60u);
   EXPECT_LE(fake_.peak_concurrency(), 3); // three nodes, each of which alone would allow 3
   EXPECT_GE(fake_.peak_concurrency(), 2);
@@ -233,7 +264,7 @@ TEST_F(cluster, every_node_reconnects_after_postgresql_restarts_mid_run) {
   ASSERT_TRUE(wait_until([&] { return fake_.total_received() >= 60; }, 60s));
   restart_postgresql();
   const int at_restart = fake_.total_received();
-  ASSERT_TRUE(wait_until([&] { return all_finished(jobs); }, 120s));
+  ASSERT_TRUE(wait_until([&] { return all_finished(jobs); }, 120s)) << unfinished(jobs);
   for (const auto job : jobs)
     EXPECT_EQ(store_->find_job(job)->status, domain::job_status::succeeded) << job << " " << store_->find_job(job)->error;
   EXPECT_EQ(expect_each_accepted_once(jobs), 300u);
