@@ -41,6 +41,19 @@ bool is_live(delivery_status s) {
          || s == delivery_status::delivered || s == delivery_status::acknowledged;
 }
 
+const std::vector<delivery_status>& cancellable_statuses() {
+  static const std::vector<delivery_status> set{delivery_status::pending, delivery_status::scheduled,
+                                                delivery_status::takedown_pending};
+  return set;
+}
+
+std::string status_set_text(const std::vector<delivery_status>& set) {
+  std::string out = ",";
+  for (const auto s : set)
+    out.append(to_string(s)).push_back(',');
+  return out;
+}
+
 bool is_settled(delivery_status s) {
   switch (s) {
   case delivery_status::pending:

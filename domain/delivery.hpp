@@ -44,6 +44,11 @@ std::optional<delivery_status> parse_delivery_status(std::string_view text);
 bool is_settled(delivery_status s);
 /// The release counts as on the platform, or on its way there (a new distribution would repeat it).
 bool is_live(delivery_status s);
+/// What a client may cancel: a delivery not yet sent (waiting, scheduled, or a takedown not yet sent).
+const std::vector<delivery_status>& cancellable_statuses();
+/// A set of statuses as the store binds it, one parameter: ",pending,scheduled," (a status is in
+/// the set when ",<status>," occurs in the text).
+std::string status_set_text(const std::vector<delivery_status>& set);
 
 struct delivery {
   std::int64_t id = 0;

@@ -291,8 +291,7 @@ void add_delivery_routes_inner(router& r, services& s) {
             return send_error(res, "NOT_FOUND", "no delivery " + ctx.params[0]);
           persistence::delivery_change cancel{delivery_status::cancelled};
           cancel.event = d->message_id + " cancelled by request";
-          if (!s.store.delivery().transition(
-                d->id, {delivery_status::pending, delivery_status::scheduled, delivery_status::takedown_pending}, cancel))
+          if (!s.store.delivery().transition(d->id, domain::cancellable_statuses(), cancel))
             return send_error(res, "INVALID_STATE", "delivery " + ctx.params[0] + " is " + std::string(domain::to_string(d->status))
                                                       + "; only a delivery not yet sent can be cancelled",
                               {{"status", domain::to_string(d->status)}});

@@ -90,7 +90,7 @@ public:
   /// The newest delivery of the account's release per platform.
   virtual std::vector<domain::delivery> latest_deliveries(std::int64_t account, std::int64_t release) = 0;
   /// Applies `change` when the delivery is in one of `from`; false (nothing written) otherwise.
-  virtual bool transition(std::int64_t delivery_id, std::initializer_list<domain::delivery_status> from,
+  virtual bool transition(std::int64_t delivery_id, const std::vector<domain::delivery_status>& from,
                           const delivery_change& change) = 0;
   /// Applies every transition in one transaction (group commit); element i of the answer says
   /// whether transition i applied. A database error rolls back all of them.

@@ -341,7 +341,9 @@ bool apply_transition(soci::session& s, const delivery_transition& t) {
   const auto& change = t.change;
   long long id = t.delivery_id, now = domain::now_millis(), attempt = change.count_attempt ? 1 : 0;
   const std::string to{domain::to_string(change.status)};
-  const std::string from1{domain::to_string(t.from.front())}, from2{domain::to_string(t.from.back())};
+  const std::string from = domain::status_set_text(t.from);
+  const std::string in_set = s.get_backend_name() == "postgresql" ? "strpos(:f, ',' || status || ',') > 0"
+                                                                  : "instr(:f, ',' || status || ',') > 0";
   auto text = [](const std::optional<std::string>& v) { return std::make_pair(v.value_or(""), v ? soci::i_ok : soci::i_null); };
   auto millis = [](const std::optional<domain::millis>& v) {
     return std::make_pair(static_cast<long long>(v.value_or(0)), v ? soci::i_ok : soci::i_null);
@@ -359,10 +361,10 @@ bool apply_transition(soci::session& s, const delivery_transition& t) {
        "last_error = COALESCE(:le, last_error), batch_id = COALESCE(:b, batch_id), ack_text = COALESCE(:at, ack_text), "
        "delivered_at = COALESCE(:da, delivered_at), acknowledged_at = COALESCE(:aa, acknowledged_at), "
        "next_attempt_at = COALESCE(:na, next_attempt_at) "
-       "WHERE id = :i AND (status = :f1 OR status = :f2) RETURNING job_id, platform_id",
+       "WHERE id = :i AND " + in_set + " RETURNING job_id, platform_id",
     soci::use(to), soci::use(now), soci::use(attempt), soci::use(error, error_ind), soci::use(batch, batch_ind),
     soci::use(ack, ack_ind), soci::use(delivered, delivered_ind), soci::use(acknowledged, acknowledged_ind),
-    soci::use(next, next_ind), soci::use(id), soci::use(from1), soci::use(from2), soci::into(job, job_ind),
+    soci::use(next, next_ind), soci::use(id), soci::use(from), soci::into(job, job_ind),
     soci::into(platform, platform_ind);
   if (platform_ind != soci::i_ok)
     return false; // not in an expected status: nothing written
@@ -373,7 +375,7 @@ bool apply_transition(soci::session& s, const delivery_transition& t) {
 
 } // namespace
 
-bool soci_delivery_store::transition(std::int64_t delivery_id, std::initializer_list<domain::delivery_status> from,
+bool soci_delivery_store::transition(std::int64_t delivery_id, const std::vector<domain::delivery_status>& from,
                                      const delivery_change& change) {
   return transition_all({delivery_transition{delivery_id, from, change}}).front();
 }
@@ -396,7 +398,7 @@ void apply_transitions_at_once(soci::session& s, const std::vector<delivery_tran
     rows.push_back({{"i", i}, {"id", t.delivery_id}, {"st", domain::to_string(c.status)}, {"inc", c.count_attempt ? 1 : 0},
                     {"le", text(c.last_error)}, {"b", text(c.batch_id)}, {"ak", text(c.ack_text)},
                     {"da", millis(c.delivered_at)}, {"aa", millis(c.acknowledged_at)}, {"na", millis(c.next_attempt_at)},
-                    {"f1", domain::to_string(t.from.front())}, {"f2", domain::to_string(t.from.back())}});
+                    {"fs", domain::status_set_text(t.from)}});
   }
   if (rows.empty())
     return;
@@ -410,8 +412,8 @@ void apply_transitions_at_once(soci::session& s, const std::vector<delivery_tran
                   "ack_text = COALESCE(x.ak, d.ack_text), delivered_at = COALESCE(x.da, d.delivered_at), "
                   "acknowledged_at = COALESCE(x.aa, d.acknowledged_at), next_attempt_at = COALESCE(x.na, d.next_attempt_at) "
                   "FROM json_to_recordset(CAST(:rows AS JSON)) AS x(i BIGINT, id BIGINT, st TEXT, inc INTEGER, le TEXT, "
-                  "b TEXT, ak TEXT, da BIGINT, aa BIGINT, na BIGINT, f1 TEXT, f2 TEXT) "
-                  "WHERE d.id = x.id AND (d.status = x.f1 OR d.status = x.f2) RETURNING x.i, d.job_id, d.platform_id",
+                  "b TEXT, ak TEXT, da BIGINT, aa BIGINT, na BIGINT, fs TEXT) "
+                  "WHERE d.id = x.id AND strpos(x.fs, ',' || d.status || ',') > 0 RETURNING x.i, d.job_id, d.platform_id",
      soci::use(now), soci::use(rows_text), soci::into(i), soci::into(job, job_ind), soci::into(platform));
   st.execute(false);
   std::map<long long, json> by_position; // events in the batch's order, as the one-by-one path writes them

@@ -27,7 +27,7 @@ public:
   std::vector<domain::delivery> sent_deliveries_of_upc(std::int64_t platform_id, const std::string& upc) override;
   std::vector<domain::delivery> deliveries_of_job(std::int64_t job_id) override;
   std::vector<domain::delivery> latest_deliveries(std::int64_t account, std::int64_t release) override;
-  bool transition(std::int64_t delivery_id, std::initializer_list<domain::delivery_status> from,
+  bool transition(std::int64_t delivery_id, const std::vector<domain::delivery_status>& from,
                   const delivery_change& change) override;
   std::vector<bool> transition_all(const std::vector<delivery_transition>& batch) override;
   int cancel_deliveries(std::int64_t job_id) override;

@@ -331,6 +331,22 @@ TEST_P(delivery_api, a_scheduled_distribution_waits_survives_a_restart_and_fires
   EXPECT_EQ(delivery_on(alice_, release, spotify)["status"], "delivered");
 }
 
+TEST_P(delivery_api, a_scheduled_delivery_can_be_cancelled_before_it_fires) {
+  const auto spotify = folder_platform("spotify");
+  const auto tidal = folder_platform("tidal");
+  const auto release = ready_release(alice_, 1);
+  const auto at = domain::format_rfc3339(domain::now_millis() + 3'600'000);
+  auto r = post(alice_, "/api/releases/" + std::to_string(release) + "/distributions",
+                {{"platformIds", {spotify, tidal}}, {"scheduledAt", at}});
+  ASSERT_EQ(r->status, 202) << r->body;
+  const auto d = delivery_on(alice_, release, spotify);
+  ASSERT_EQ(d["status"], "scheduled");
+  r = as(alice_).Post("/api/deliveries/" + std::to_string(d["deliveryId"].get<long long>()) + "/cancel", "", "application/json");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(body_of(r)["data"]["status"], "cancelled");
+  EXPECT_EQ(delivery_on(alice_, release, tidal)["status"], "scheduled"); // the other one still waits
+}
+
 TEST_P(delivery_api, redelivery_updates_and_takedown_ends_the_deals) {
   const auto spotify = folder_platform("spotify");
   const auto release = ready_release(alice_, 1);
